@@ -1,0 +1,114 @@
+"""The `python -m lora_land` command line: train, eval, build-demo."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def _train(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from lora_land.catalog import load_catalog
+    from lora_land.train import miniature_examples, read_examples_file, train_adapter
+
+    catalog = load_catalog(args.config)
+    task = catalog.task(args.task)
+    profile = catalog.profile(args.profile)
+    recipe = task.adapters[profile.name].train
+    overrides = {k: getattr(args, k) for k in ("rank", "alpha", "steps", "batch_size", "learning_rate") if getattr(args, k)}
+    if args.targets:
+        overrides["targets"] = tuple(args.targets.split(","))
+    recipe = replace(recipe, **overrides)
+    if args.data:
+        examples = read_examples_file(args.data, task, target=args.target_column)
+    else:
+        examples = miniature_examples(task, n=args.examples, seed=args.seed)
+    out = args.out or task.adapters[profile.name].source
+    if not out or not (out.startswith("/") or out.startswith(".")):
+        out = str(Path("adapters") / profile.name / task.key)
+    summary = train_adapter(
+        task, profile, out, examples=examples, recipe=recipe, quantize=args.quantize, seed=args.seed
+    )
+    print(json.dumps(summary, indent=2, default=str))
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from lora_land.catalog import load_catalog
+    from lora_land.evaluate import evaluate, table, write_reports
+
+    catalog = load_catalog(args.config)
+    tasks = args.tasks.split(",") if args.tasks else None
+    results = evaluate(catalog, args.profile, tasks=tasks, n=args.examples)
+    print(table(results))
+    out_dir = Path(args.out) if args.out else catalog.path.parent / "docs" / "eval"
+    written = write_reports(results, out_dir, args.profile)
+    print(
+        f"\n{written['adapters_ahead']}/{written['adapters_scored']} adapters ahead of the base; "
+        f"mean {written['mean_base']:.3f} -> {written['mean_finetuned']:.3f}. "
+        f"Wrote {written['csv']}, {written['markdown']}, {written['chart']}"
+    )
+    return 0
+
+
+def _build_demo(args: argparse.Namespace) -> int:
+    from lora_land.demo import build_demo
+
+    tasks = args.tasks.split(",") if args.tasks else None
+    report = build_demo(
+        args.config,
+        pretrain_steps=args.pretrain_steps,
+        step_scale=args.step_scale,
+        tasks=tasks,
+        skip_base=args.skip_base,
+    )
+    print(json.dumps(report["eval"], indent=2))
+    print(f"built in {report['seconds'] / 60:.1f} min")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m lora_land", description=__doc__)
+    parser.add_argument("--config", default="adapters.yaml", help="catalog file (default: adapters.yaml)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    train = sub.add_parser("train", help="fine-tune one task's LoRA adapter with PEFT")
+    train.add_argument("--task", required=True)
+    train.add_argument("--profile", default="demo")
+    train.add_argument("--quantize", choices=["nf4"], help="train on a 4-bit NF4 base (QLoRA)")
+    train.add_argument("--data", help="JSONL or CSV with the template's fields and a target column")
+    train.add_argument("--target-column", default="target")
+    train.add_argument("--examples", type=int, default=4000, help="miniature examples when no --data")
+    train.add_argument("--out", help="output directory (default: the catalog's local source for the task)")
+    train.add_argument("--rank", type=int)
+    train.add_argument("--alpha", type=int)
+    train.add_argument("--targets", help="comma-separated module names, e.g. q_proj,v_proj")
+    train.add_argument("--steps", type=int)
+    train.add_argument("--batch-size", type=int)
+    train.add_argument("--learning-rate", type=float)
+    train.add_argument("--seed", type=int, default=0)
+    train.set_defaults(func=_train)
+
+    ev = sub.add_parser("eval", help="score base and adapters on each task's test split")
+    ev.add_argument("--profile", default="demo")
+    ev.add_argument("--tasks", help="comma-separated task keys (default: all)")
+    ev.add_argument("--examples", type=int, default=100, help="test examples per task")
+    ev.add_argument("--out", help="folder for <profile>.csv/.md/.png (default: docs/eval)")
+    ev.set_defaults(func=_eval)
+
+    build = sub.add_parser("build-demo", help="rebuild the demo tokenizer, base, 25 adapters and evaluation")
+    build.add_argument("--pretrain-steps", type=int, default=900)
+    build.add_argument("--step-scale", type=float, default=1.0, help="scale every adapter's training steps")
+    build.add_argument("--tasks", help="only these adapters (comma-separated)")
+    build.add_argument("--skip-base", action="store_true", help="keep the existing tokenizer and base")
+    build.set_defaults(func=_build_demo)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

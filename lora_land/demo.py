@@ -1,0 +1,211 @@
+"""Building the built-in demo: tokenizer, base model, 25 adapters, evaluation.
+
+`python -m lora_land build-demo` makes everything the `demo` profile serves, from
+nothing, deterministically, on a CPU:
+
+1. a byte-level BPE tokenizer trained with `tokenizers` on the miniatures' text;
+2. a small Mistral-architecture causal LM (grouped-query attention) pretrained on the
+   *unlabelled* prompts of the 25 tasks (inputs, never answers), so the base model knows
+   the templates and the words but cannot answer any task;
+3. one LoRA adapter per task, trained with `lora_land.train` on the task's miniature;
+4. the evaluation table and chart (`lora_land.evaluate`).
+
+Both the tokenizer and the model are written with `save_pretrained`, so
+`AutoTokenizer` / `AutoModelForCausalLM` load them from a directory exactly as they
+load Mistral-7B. The base is stored in float16 and the adapters are trained on that
+float16-rounded base, so what is committed is exactly what was trained against.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import time
+from pathlib import Path
+
+import torch
+
+from lora_land.catalog import Catalog, load_catalog
+
+SPECIAL_TOKENS = ["<unk>", "<s>", "</s>", "<pad>"]
+VOCAB_SIZE = 4096
+MODEL_SHAPE = {
+    "hidden_size": 192,
+    "intermediate_size": 512,
+    "num_hidden_layers": 4,
+    "num_attention_heads": 6,
+    "num_key_value_heads": 2,  # grouped-query attention, as in Mistral-7B (32 heads, 8 KV)
+    "max_position_embeddings": 1024,
+}
+PRETRAIN_SEQ_LEN = 512
+DOC_SEPARATOR = "\n\n"
+
+
+def corpus(catalog: Catalog, n_per_task: int, seed: int, answers: bool) -> list[str]:
+    """Rendered prompts of every task's train split; with `answers`, the answers too."""
+    from lora_land.miniatures import make_split
+
+    texts = []
+    for task in catalog.tasks.values():
+        for example in make_split(task.key, "train", n_per_task, seed=seed):
+            texts.append(task.render(example.fields))
+            if answers:
+                texts.append(example.target)
+    return texts
+
+
+def build_tokenizer(texts: list[str], out_dir: Path, vocab_size: int = VOCAB_SIZE):
+    """Byte-level BPE (any Unicode text encodes), BOS prepended like Llama/Mistral."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=SPECIAL_TOKENS,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    tok.train_from_iterator(texts, trainer=trainer)
+    bos = tok.token_to_id("<s>")
+    tok.post_processor = processors.TemplateProcessing(
+        single="<s> $A", pair="<s> $A <s> $B", special_tokens=[("<s>", bos)]
+    )
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        unk_token="<unk>",
+        bos_token="<s>",
+        eos_token="</s>",
+        pad_token="<pad>",
+        model_max_length=MODEL_SHAPE["max_position_embeddings"],
+    )
+    tokenizer.save_pretrained(out_dir)
+    return tokenizer
+
+
+def pack(tokenizer, texts: list[str], seq_len: int, rng: random.Random) -> torch.Tensor:
+    """Documents shuffled and concatenated, separated by a blank line, cut into rows.
+
+    Returns (N, seq_len) token ids; every row starts with BOS.
+    """
+    texts = texts[:]
+    rng.shuffle(texts)
+    ids: list[int] = []
+    for text in tokenizer(texts, add_special_tokens=False)["input_ids"]:
+        ids += text + tokenizer(DOC_SEPARATOR, add_special_tokens=False)["input_ids"]
+    width = seq_len - 1
+    rows = [[tokenizer.bos_token_id] + ids[i : i + width] for i in range(0, len(ids) - width + 1, width)]
+    return torch.tensor(rows)
+
+
+def pretrain_base(
+    tokenizer,
+    texts: list[str],
+    out_dir: Path,
+    steps: int,
+    batch_size: int = 8,
+    learning_rate: float = 3e-3,
+    seed: int = 0,
+    progress: bool = True,
+) -> dict:
+    """Next-token pretraining of a fresh Mistral-architecture model; saved in float16."""
+    from tqdm import tqdm
+    from transformers import MistralConfig, MistralForCausalLM
+
+    from lora_land.train import lr_at
+
+    torch.manual_seed(seed)
+    rng = random.Random(seed)
+    config = MistralConfig(
+        vocab_size=len(tokenizer),
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+        sliding_window=None,
+        tie_word_embeddings=False,
+        rope_theta=10000.0,
+        **MODEL_SHAPE,
+    )
+    model = MistralForCausalLM(config)
+    rows = pack(tokenizer, texts, PRETRAIN_SEQ_LEN, rng)  # (N, T)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=0.01, betas=(0.9, 0.95))
+    model.train()
+    started = time.perf_counter()
+    losses: list[float] = []
+    bar = tqdm(range(steps), desc="pretrain base", disable=not progress)
+    for step in bar:
+        index = torch.tensor([rng.randrange(len(rows)) for _ in range(batch_size)])
+        batch = rows[index]  # (B, T)
+        for group in optimizer.param_groups:
+            group["lr"] = lr_at(step, steps, learning_rate, warmup=50)
+        loss = model(input_ids=batch, labels=batch).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        losses.append(loss.item())
+        if step % 10 == 0:
+            bar.set_postfix(loss=f"{sum(losses[-10:]) / len(losses[-10:]):.3f}")
+    model.eval()
+    model.to(torch.float16).save_pretrained(out_dir, safe_serialization=True)
+    tokenizer.save_pretrained(out_dir)
+    tail = losses[-50:]
+    return {
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "rows": len(rows),
+        "steps": steps,
+        "final_loss": sum(tail) / len(tail),
+        "seconds": time.perf_counter() - started,
+    }
+
+
+def build_demo(
+    catalog_path: str | Path = "adapters.yaml",
+    profile: str = "demo",
+    pretrain_steps: int = 900,
+    step_scale: float = 1.0,
+    tasks: list[str] | None = None,
+    skip_base: bool = False,
+    seed: int = 0,
+    progress: bool = True,
+) -> dict:
+    """Rebuild the demo profile's base and adapters (and evaluate them); returns a report."""
+    from dataclasses import replace
+
+    from lora_land.evaluate import evaluate, write_reports
+    from lora_land.train import train_adapter
+
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True)
+    catalog = load_catalog(catalog_path)
+    prof = catalog.profile(profile)
+    base_dir = Path(prof.base)
+    report: dict = {"profile": profile}
+    started = time.perf_counter()
+
+    if not skip_base:
+        base_dir.mkdir(parents=True, exist_ok=True)
+        tokenizer = build_tokenizer(corpus(catalog, 400, seed, answers=True), base_dir)
+        report["tokenizer"] = {"vocab_size": len(tokenizer)}
+        report["base"] = pretrain_base(
+            tokenizer, corpus(catalog, 2000, seed, answers=False), base_dir, pretrain_steps, seed=seed, progress=progress
+        )
+        print(f"base: {json.dumps(report['base'])}", flush=True)
+
+    report["adapters"] = {}
+    for key in tasks or list(catalog.tasks):
+        task = catalog.task(key)
+        source = task.adapters[profile]
+        recipe = replace(source.train, steps=max(1, math.ceil(source.train.steps * step_scale)))
+        summary = train_adapter(task, prof, source.source, recipe=recipe, seed=seed, progress=progress)
+        report["adapters"][key] = summary
+        print(f"adapter {key}: loss {summary['final_loss']:.3f} in {summary['seconds']:.0f}s", flush=True)
+
+    results = evaluate(catalog, profile, progress=progress)
+    report["eval"] = write_reports(results, Path(catalog.path.parent) / "docs" / "eval", profile)
+    report["seconds"] = time.perf_counter() - started
+    (base_dir.parent / "build.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
+    return report

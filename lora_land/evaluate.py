@@ -1,0 +1,170 @@
+"""The evaluation harness: base model versus fine-tuned adapter, per task.
+
+`python -m lora_land eval --profile demo` scores the base model and each task's adapter
+on the task's test split (the miniature's), with plain PEFT and greedy decoding, and
+prints a table like the LoRA Land paper's Table 12 (task, metric, base, fine-tuned,
+lift). It writes the table as CSV and Markdown and draws the lift per task as a PNG.
+This is the offline yardstick; it does not use the serving engine.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+
+from lora_land.catalog import Catalog, Task
+
+TEST_EXAMPLES = 100
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    task: str
+    category: str
+    metric: str
+    base: float
+    finetuned: float
+    examples: int
+
+    @property
+    def lift(self) -> float:
+        return self.finetuned - self.base
+
+
+@torch.no_grad()
+def generate(model, tokenizer, prompts: list[str], max_new_tokens: int, batch_size: int = 32) -> list[str]:
+    """Greedy completions (generated text only) with the model's active adapter."""
+    outputs: list[str] = []
+    device = next(model.parameters()).device
+    for start in range(0, len(prompts), batch_size):
+        enc = tokenizer(prompts[start : start + batch_size], return_tensors="pt", padding=True).to(device)
+        out = model.generate(
+            **enc,
+            max_new_tokens=max_new_tokens,
+            do_sample=False,
+            pad_token_id=tokenizer.pad_token_id,
+            eos_token_id=tokenizer.eos_token_id,
+        )
+        new = out[:, enc["input_ids"].shape[1] :]  # (B, new tokens)
+        outputs += tokenizer.batch_decode(new, skip_special_tokens=True)
+    return outputs
+
+
+def load_peft(catalog: Catalog, profile: str, tasks: list[Task], quantize: str | None = None):
+    """The profile's base with every available adapter of `tasks` loaded under its task key."""
+    from peft import PeftModel
+
+    from lora_land.loading import load_base_model, load_tokenizer
+
+    prof = catalog.profile(profile)
+    tokenizer = load_tokenizer(prof)
+    tokenizer.padding_side = "left"
+    model = load_base_model(prof, quantize=quantize)
+    available = [t for t in tasks if t.adapters[profile].source]
+    if not available:
+        return model, tokenizer
+    first, *rest = available
+    model = PeftModel.from_pretrained(model, first.adapters[profile].source, adapter_name=first.key)
+    for task in rest:
+        model.load_adapter(task.adapters[profile].source, adapter_name=task.key)
+    model.eval()
+    return model, tokenizer
+
+
+def evaluate(
+    catalog: Catalog,
+    profile: str = "demo",
+    tasks: list[str] | None = None,
+    n: int = TEST_EXAMPLES,
+    seed: int = 0,
+    progress: bool = True,
+) -> list[TaskResult]:
+    from tqdm import tqdm
+
+    from lora_land.metrics import score
+    from lora_land.miniatures import make_split
+
+    selected = [catalog.task(k) for k in (tasks or list(catalog.tasks))]
+    model, tokenizer = load_peft(catalog, profile, selected)
+    results = []
+    for task in tqdm(selected, desc="evaluate", disable=not progress):
+        examples = make_split(task.key, "test", n, seed=seed)
+        prompts = [task.render(e.fields) for e in examples]
+        with model.disable_adapter():
+            base_out = generate(model, tokenizer, prompts, task.max_new_tokens)
+        tuned = float("nan")
+        if task.adapters[profile].source:
+            model.set_adapter(task.key)
+            tuned_out = generate(model, tokenizer, prompts, task.max_new_tokens)
+            tuned = sum(score(task.metric, o, e.target) for o, e in zip(tuned_out, examples)) / len(examples)
+        base = sum(score(task.metric, o, e.target) for o, e in zip(base_out, examples)) / len(examples)
+        results.append(TaskResult(task.key, task.category, task.metric, base, tuned, len(examples)))
+    return results
+
+
+def table(results: list[TaskResult]) -> str:
+    """A Markdown table in the shape of the paper's Table 12, with the mean at the bottom."""
+    lines = ["| task | category | metric | base | fine-tuned | lift |", "|---|---|---|---:|---:|---:|"]
+    for r in results:
+        lines.append(
+            f"| {r.task} | {r.category} | {r.metric} | {r.base:.3f} | {r.finetuned:.3f} | {r.lift:+.3f} |"
+        )
+    scored = [r for r in results if r.finetuned == r.finetuned]
+    if scored:
+        mean_base = sum(r.base for r in scored) / len(scored)
+        mean_tuned = sum(r.finetuned for r in scored) / len(scored)
+        lines.append(f"| **mean** | | | {mean_base:.3f} | {mean_tuned:.3f} | {mean_tuned - mean_base:+.3f} |")
+    return "\n".join(lines)
+
+
+def chart(results: list[TaskResult], path: Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ordered = sorted(results, key=lambda r: r.lift)
+    fig, ax = plt.subplots(figsize=(8, 8), dpi=100)
+    ax.barh([r.task for r in ordered], [r.base for r in ordered], color="#b0b7c3", label="base")
+    ax.barh(
+        [r.task for r in ordered],
+        [r.lift for r in ordered],
+        left=[r.base for r in ordered],
+        color="#4f7cff",
+        label="lift from the adapter",
+    )
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("score (0..1, higher is better)")
+    ax.set_title(title)
+    ax.legend(loc="lower right")
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def write_reports(results: list[TaskResult], out_dir: Path, profile: str) -> dict:
+    """<profile>.csv, <profile>.md and <profile>.png under out_dir; returns their paths and the means."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    csv_path, md_path, png_path = (out_dir / f"{profile}.{ext}" for ext in ("csv", "md", "png"))
+    with csv_path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=[*asdict(results[0]).keys(), "lift"])
+        writer.writeheader()
+        for r in results:
+            writer.writerow({**asdict(r), "base": f"{r.base:.4f}", "finetuned": f"{r.finetuned:.4f}", "lift": f"{r.lift:.4f}"})
+    md_path.write_text(table(results) + "\n", encoding="utf-8")
+    chart(results, png_path, f"LoRA Land {profile}: base vs fine-tuned, per task")
+    scored = [r for r in results if r.finetuned == r.finetuned]
+    return {
+        "csv": str(csv_path),
+        "markdown": str(md_path),
+        "chart": str(png_path),
+        "mean_base": sum(r.base for r in scored) / len(scored),
+        "mean_finetuned": sum(r.finetuned for r in scored) / len(scored),
+        "adapters_ahead": sum(r.finetuned > r.base for r in scored),
+        "adapters_scored": len(scored),
+    }
+

@@ -1,0 +1,116 @@
+"""Training smoke runs on a tiny random Mistral model written to tmp_path."""
+
+import json
+
+import pytest
+import torch
+from peft import PeftModel
+from transformers import AutoModelForCausalLM, AutoTokenizer, MistralConfig, MistralForCausalLM
+
+from lora_land.catalog import Profile, Task, AdapterSource, TrainRecipe
+from lora_land.demo import build_tokenizer
+from lora_land.train import collate, encode, read_examples_file, train_adapter
+
+SENTENCES = ["a fine and warm film", "a dull and cold film", "the cast is great", "the plot is awful"]
+TASK = Task(
+    key="glue_sst2",
+    name="Sentiment Detection (SST2)",
+    category="Sentiment Detection",
+    description="Binary sentiment detection",
+    metric="binary_accuracy_flex",
+    output="number",
+    max_new_tokens=4,
+    fields=("sentence",),
+    template='Given the following sentence:\n\n"{sentence}"\n\nLabel: ',
+    examples=tuple({"sentence": s} for s in SENTENCES[:3]),
+    adapters={"tiny": AdapterSource(source=None, unavailable="trained by the test")},
+)
+
+
+@pytest.fixture(scope="module")
+def tiny_profile(tmp_path_factory) -> Profile:
+    base = tmp_path_factory.mktemp("tiny-base")
+    corpus = [TASK.render({"sentence": s}) + label for s, label in zip(SENTENCES, "1010")] * 20
+    tokenizer = build_tokenizer(corpus, base, vocab_size=400)
+    torch.manual_seed(0)
+    config = MistralConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=256,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    MistralForCausalLM(config).save_pretrained(base)
+    return Profile(name="tiny", base=str(base), device="cpu", dtype="float32", quantize=None)
+
+
+@pytest.fixture()
+def data_file(tmp_path):
+    path = tmp_path / "train.jsonl"
+    path.write_text("".join(json.dumps({"sentence": s, "target": t}) + "\n" for s, t in zip(SENTENCES, "1010")))
+    return path
+
+
+def test_tokenizer_round_trips_any_text_and_prepends_bos(tiny_profile):
+    tokenizer = AutoTokenizer.from_pretrained(tiny_profile.base)
+    text = "Ünïcode, emoji 🎉 and\ttabs — still fine"
+    ids = tokenizer(text)["input_ids"]
+    assert ids[0] == tokenizer.bos_token_id
+    assert tokenizer.decode(ids, skip_special_tokens=True) == text
+
+
+def test_collate_aligns_answers_at_the_end(tiny_profile):
+    tokenizer = AutoTokenizer.from_pretrained(tiny_profile.base)
+    pairs = encode(tokenizer, TASK, [({"sentence": "a fine film"}, "1"), ({"sentence": "the plot is awful and dull"}, "0 0")])
+    batch = collate(pairs, tokenizer.pad_token_id)
+    k = batch["answer_mask"].shape[1]
+    for row, pair in enumerate(pairs):
+        answer = batch["input_ids"][row, -k:][batch["answer_mask"][row]].tolist()
+        assert answer == pair.answer and answer[-1] == tokenizer.eos_token_id
+        assert batch["attention_mask"][row].sum() == len(pair.prompt) + len(pair.answer)
+        assert batch["position_ids"][row, -1] == len(pair.prompt) + len(pair.answer) - 1
+
+
+def test_training_writes_an_adapter_plain_peft_loads(tiny_profile, data_file, tmp_path):
+    examples = read_examples_file(data_file, TASK)
+    recipe = TrainRecipe(rank=4, alpha=8, targets=("q_proj", "v_proj", "down_proj"), steps=30, batch_size=4, learning_rate=3e-2)
+    out = tmp_path / "adapter"
+    summary = train_adapter(TASK, tiny_profile, out, examples=examples, recipe=recipe, progress=False)
+    assert (out / "adapter_config.json").exists() and (out / "adapter_model.safetensors").exists()
+    config = json.loads((out / "adapter_config.json").read_text())
+    assert config["r"] == 4 and sorted(config["target_modules"]) == ["down_proj", "q_proj", "v_proj"]
+    assert summary["final_loss"] < summary["first_loss"] - 0.3
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_profile.base)
+    enc = tokenizer(TASK.render({"sentence": SENTENCES[0]}), return_tensors="pt")
+    base = AutoModelForCausalLM.from_pretrained(tiny_profile.base)
+    with torch.no_grad():
+        before = base(**enc).logits
+        after = PeftModel.from_pretrained(base, out)(**enc).logits
+    answer = tokenizer("1", add_special_tokens=False)["input_ids"][0]
+    # the adapter raised the probability of the right answer after the prompt
+    assert after[0, -1].log_softmax(-1)[answer] > before[0, -1].log_softmax(-1)[answer] + 0.3
+
+
+def test_training_on_an_nf4_base(tiny_profile, data_file, tmp_path):
+    examples = read_examples_file(data_file, TASK)
+    recipe = TrainRecipe(rank=4, alpha=8, targets=("q_proj", "k_proj", "v_proj", "o_proj"), steps=3, batch_size=2)
+    out = tmp_path / "qlora"
+    train_adapter(TASK, tiny_profile, out, examples=examples, recipe=recipe, quantize="nf4", progress=False)
+    base = AutoModelForCausalLM.from_pretrained(tiny_profile.base)
+    model = PeftModel.from_pretrained(base, out)
+    assert any("lora_A" in name for name, _ in model.named_parameters())
+
+
+def test_examples_file_must_have_the_fields(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("text,target\nhello,1\n")
+    with pytest.raises(ValueError, match="row 1 lacks column\\(s\\) \\['sentence'\\]"):
+        read_examples_file(path, TASK)
+    with pytest.raises(ValueError, match="must be .jsonl or .csv"):
+        read_examples_file(tmp_path / "x.txt", TASK)
