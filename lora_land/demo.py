@@ -42,17 +42,33 @@ PRETRAIN_SEQ_LEN = 512
 DOC_SEPARATOR = "\n\n"
 
 
-def corpus(catalog: Catalog, n_per_task: int, seed: int, answers: bool) -> list[str]:
-    """Rendered prompts of every task's train split; with `answers`, the answers too."""
+def tokenizer_corpus(catalog: Catalog, n_per_task: int, seed: int) -> list[str]:
+    """Rendered prompts and answers of every task's train split: the text the tokenizer sees."""
     from lora_land.miniatures import make_split
 
     texts = []
     for task in catalog.tasks.values():
         for example in make_split(task.key, "train", n_per_task, seed=seed):
-            texts.append(task.render(example.fields))
-            if answers:
-                texts.append(example.target)
+            texts += [task.render(example.fields), example.target]
     return texts
+
+
+def pretraining_documents(catalog: Catalog, n_per_task: int, seed: int) -> list[tuple[str, bool]]:
+    """The unlabelled text the base learns from: (text, ends with EOS) pairs.
+
+    Rendered prompts run on into the next document after a blank line, so the base,
+    like any pretrained LM, keeps writing after a prompt instead of answering it. The
+    input fields on their own are short documents that end with EOS, so the base
+    knows where a text ends. No answer is ever shown.
+    """
+    from lora_land.miniatures import make_split
+
+    documents = []
+    for task in catalog.tasks.values():
+        for example in make_split(task.key, "train", n_per_task, seed=seed):
+            documents.append((task.render(example.fields), False))
+            documents += [(value, True) for value in example.fields.values()]
+    return documents
 
 
 def build_tokenizer(texts: list[str], out_dir: Path, vocab_size: int = VOCAB_SIZE):
@@ -86,16 +102,18 @@ def build_tokenizer(texts: list[str], out_dir: Path, vocab_size: int = VOCAB_SIZ
     return tokenizer
 
 
-def pack(tokenizer, texts: list[str], seq_len: int, rng: random.Random) -> torch.Tensor:
-    """Documents shuffled and concatenated, separated by a blank line, cut into rows.
+def pack(tokenizer, documents: list[tuple[str, bool]], seq_len: int, rng: random.Random) -> torch.Tensor:
+    """Documents shuffled and concatenated, each closed by EOS or a blank line, cut into rows.
 
     Returns (N, seq_len) token ids; every row starts with BOS.
     """
-    texts = texts[:]
-    rng.shuffle(texts)
+    documents = documents[:]
+    rng.shuffle(documents)
+    separator = tokenizer(DOC_SEPARATOR, add_special_tokens=False)["input_ids"]
+    encoded = tokenizer([text for text, _ in documents], add_special_tokens=False)["input_ids"]
     ids: list[int] = []
-    for text in tokenizer(texts, add_special_tokens=False)["input_ids"]:
-        ids += text + tokenizer(DOC_SEPARATOR, add_special_tokens=False)["input_ids"]
+    for tokens, (_, ends) in zip(encoded, documents):
+        ids += tokens + ([tokenizer.eos_token_id] if ends else separator)
     width = seq_len - 1
     rows = [[tokenizer.bos_token_id] + ids[i : i + width] for i in range(0, len(ids) - width + 1, width)]
     return torch.tensor(rows)
@@ -103,7 +121,7 @@ def pack(tokenizer, texts: list[str], seq_len: int, rng: random.Random) -> torch
 
 def pretrain_base(
     tokenizer,
-    texts: list[str],
+    documents: list[tuple[str, bool]],
     out_dir: Path,
     steps: int,
     batch_size: int = 8,
@@ -130,7 +148,7 @@ def pretrain_base(
         **MODEL_SHAPE,
     )
     model = MistralForCausalLM(config)
-    rows = pack(tokenizer, texts, PRETRAIN_SEQ_LEN, rng)  # (N, T)
+    rows = pack(tokenizer, documents, PRETRAIN_SEQ_LEN, rng)  # (N, T)
     optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=0.01, betas=(0.9, 0.95))
     model.train()
     started = time.perf_counter()
@@ -188,10 +206,10 @@ def build_demo(
 
     if not skip_base:
         base_dir.mkdir(parents=True, exist_ok=True)
-        tokenizer = build_tokenizer(corpus(catalog, 400, seed, answers=True), base_dir)
+        tokenizer = build_tokenizer(tokenizer_corpus(catalog, 400, seed), base_dir)
         report["tokenizer"] = {"vocab_size": len(tokenizer)}
         report["base"] = pretrain_base(
-            tokenizer, corpus(catalog, 2000, seed, answers=False), base_dir, pretrain_steps, seed=seed, progress=progress
+            tokenizer, pretraining_documents(catalog, 2000, seed), base_dir, pretrain_steps, seed=seed, progress=progress
         )
         print(f"base: {json.dumps(report['base'])}", flush=True)
 
