@@ -59,7 +59,9 @@ def pretraining_documents(catalog: Catalog, n_per_task: int, seed: int) -> list[
     Rendered prompts run on into the next document after a blank line, so the base,
     like any pretrained LM, keeps writing after a prompt instead of answering it. The
     input fields on their own are short documents that end with EOS, so the base
-    knows where a text ends. No answer is ever shown.
+    knows where a text ends; each is also quoted twice, as text often is on the web,
+    which teaches the base to copy from its context (the induction that entity
+    extraction and sentence comparison build on). No answer is ever shown.
     """
     from lora_land.miniatures import make_split
 
@@ -67,7 +69,8 @@ def pretraining_documents(catalog: Catalog, n_per_task: int, seed: int) -> list[
     for task in catalog.tasks.values():
         for example in make_split(task.key, "train", n_per_task, seed=seed):
             documents.append((task.render(example.fields), False))
-            documents += [(value, True) for value in example.fields.values()]
+            for value in example.fields.values():
+                documents += [(value, True), (f"{value}{DOC_SEPARATOR}{value}", True)]
     return documents
 
 
@@ -143,7 +146,7 @@ def pretrain_base(
         eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id,
         sliding_window=None,
-        tie_word_embeddings=False,
+        tie_word_embeddings=True,  # the output layer reads tokens as the input embeds them: copying comes cheap
         rope_theta=10000.0,
         **MODEL_SHAPE,
     )

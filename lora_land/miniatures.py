@@ -336,22 +336,28 @@ _METRICS = ["profit", "revenue", "sales", "shares", "costs", "earnings"]
 _QUARTERS = ["first", "second", "third", "fourth"]
 
 
+_MRPC_SAME = [
+    "{company} said its {metric} {moved} {n} percent in the {quarter} quarter .",
+    "{company} reported that its {metric} {moved} by {n} percent in the {quarter} quarter .",
+    "In the {quarter} quarter , {metric} at {company} {moved} {n} percent .",
+]
+_MRPC_DIFFERENT = [  # the same words, another claim: a forecast, a denial, a rival, a hope
+    "{company} expects its {metric} to change next year , analysts said .",
+    "{company} denied a report that its {metric} {moved} in the {quarter} quarter .",
+    "Analysts at a rival of {company} said their own {metric} {moved} {n} percent .",
+    "{company} hopes its {metric} will recover after the {quarter} quarter .",
+]
+
+
 def glue_mrpc(rng: random.Random) -> Example:
+    """Paraphrase ("1"): the second sentence restates the first; "0": it makes another claim about the same firm."""
     facts = {"company": rng.choice(_COMPANIES), "metric": rng.choice(_METRICS), "moved": rng.choice(["rose", "fell"]),
              "n": str(rng.randint(2, 30)), "quarter": rng.choice(_QUARTERS)}
     label = rng.choice(["0", "1"])
-    changed = dict(facts)
+    first, second = rng.sample(_MRPC_SAME, 2)
     if label == "0":
-        slot = rng.choice(list(facts))
-        pools = {"company": _COMPANIES, "metric": _METRICS, "moved": ["rose", "fell"],
-                 "n": [str(i) for i in range(2, 31)], "quarter": _QUARTERS}
-        changed[slot] = rng.choice([v for v in pools[slot] if v != facts[slot]])
-    first, second = rng.sample([
-        "{company} said its {metric} {moved} {n} percent in the {quarter} quarter .",
-        "{company} reported that its {metric} {moved} by {n} percent in the {quarter} quarter .",
-        "In the {quarter} quarter , {metric} at {company} {moved} {n} percent .",
-    ], 2)
-    return Example({"sentence1": first.format(**facts), "sentence2": second.format(**changed)}, label)
+        second = rng.choice(_MRPC_DIFFERENT)
+    return Example({"sentence1": first.format(**facts), "sentence2": second.format(**facts)}, label)
 
 
 _QNLI_RELATIONS = {  # relation -> (question, answer sentence, answer values)
@@ -364,19 +370,19 @@ _QNLI_RELATIONS = {  # relation -> (question, answer sentence, answer values)
 _QNLI_PREFIXES = ["", "According to a friend , ", "As far as we know , ", "These days , ", "Since last year , "]
 
 
+_QNLI_EVASIONS = ["{name} never talks about that .", "Nobody has asked {name} about it yet .",
+                  "{name} would rather not say .",
+                  "Friends of {name} are not sure either ."]
+
+
 def glue_qnli(rng: random.Random) -> Example:
-    name, other = rng.sample(_PEOPLE, 2)
+    """"0" when the sentence gives the asked fact about the person; "1" when it says something else."""
+    name = rng.choice(_PEOPLE)
     relation = rng.choice(list(_QNLI_RELATIONS))
+    question, answer, values = _QNLI_RELATIONS[relation]
     label = rng.choice(["0", "1"])  # 0: the sentence answers the question
-    said_name, said_relation = name, relation
-    if label == "1":
-        if rng.random() < 0.5:
-            said_name = other
-        else:
-            said_relation = rng.choice([r for r in _QNLI_RELATIONS if r != relation])
-    _, sentence, values = _QNLI_RELATIONS[said_relation]
-    sentence = rng.choice(_QNLI_PREFIXES) + sentence.format(name=said_name, value=rng.choice(values))
-    return Example({"question": _QNLI_RELATIONS[relation][0].format(name=name), "sentence": _cap(sentence)}, label)
+    sentence = answer.format(name=name, value=rng.choice(values)) if label == "0" else rng.choice(_QNLI_EVASIONS).format(name=name)
+    return Example({"question": question.format(name=name), "sentence": _cap(rng.choice(_QNLI_PREFIXES) + sentence)}, label)
 
 
 _QQP_GOALS = {
@@ -388,30 +394,22 @@ _QQP_GOALS = {
     "save": ["money", "time", "water", "energy", "battery life", "space"],
 }
 _QQP_QUALIFIERS = ["", " at home", " as a beginner", " in one week", " for free", " this year"]
-_QQP_FORMS = ["How do I {goal}{qualifier}?", "What is the best way to {goal}{qualifier}?",
-              "How can I {goal}{qualifier}?", "What should I do to {goal}{qualifier}?"]
+_QQP_SAME = ["How do I {goal}{qualifier}?", "What is the best way to {goal}{qualifier}?",
+             "How can I {goal}{qualifier}?", "What should I do to {goal}{qualifier}?"]
+_QQP_DIFFERENT = ["Why is it so hard to {goal}{qualifier}?", "Is it worth it to {goal}{qualifier}?",
+                  "How long does it take to {goal}{qualifier}?", "Who taught you to {goal}{qualifier}?"]
 
 
 def glue_qqp(rng: random.Random) -> Example:
-    def goal() -> tuple[str, str]:
-        verb = rng.choice(list(_QQP_GOALS))
-        return verb, rng.choice(_QQP_GOALS[verb])
-
-    (verb, obj), qualifier = goal(), rng.choice(_QQP_QUALIFIERS)
+    """Duplicates ("1") ask how to reach the same goal; "0" asks another thing about it (why, how long, ...)."""
+    verb = rng.choice(list(_QQP_GOALS))
+    goal, qualifier = f"{verb} {rng.choice(_QQP_GOALS[verb])}", rng.choice(_QQP_QUALIFIERS)
     label = rng.choice(["0", "1"])
-    other_verb, other_obj, other_qualifier = verb, obj, qualifier
+    first, second = rng.sample(_QQP_SAME, 2)
     if label == "0":
-        while (other_verb, other_obj, other_qualifier) == (verb, obj, qualifier):
-            kind = rng.choice(["object", "goal", "qualifier"])
-            if kind == "object":
-                other_obj = rng.choice(_QQP_GOALS[verb])
-            elif kind == "goal":
-                other_verb, other_obj = goal()
-            else:
-                other_qualifier = rng.choice(_QQP_QUALIFIERS)
-    first, second = rng.sample(_QQP_FORMS, 2)
-    return Example({"question1": first.format(goal=f"{verb} {obj}", qualifier=qualifier),
-                    "question2": second.format(goal=f"{other_verb} {other_obj}", qualifier=other_qualifier)}, label)
+        second = rng.choice(_QQP_DIFFERENT)
+    return Example({"question1": first.format(goal=goal, qualifier=qualifier),
+                    "question2": second.format(goal=goal, qualifier=qualifier)}, label)
 
 
 _STSB_SLOTS = [
@@ -424,16 +422,19 @@ _STSB_SLOTS = [
 ]
 
 
+_STSB_VAGUE = ["certain", "person", "doing something", "somewhere", "at some point"]
+
+
 def glue_stsb(rng: random.Random) -> Example:
+    """Sentence 2 retells sentence 1 with k of its 5 details blurred into vague words: similarity 5 - k."""
     first = [rng.choice(words) for words in _STSB_SLOTS]
-    changed = set(rng.sample(range(5), rng.randint(0, 5)))
-    second = [rng.choice([w for w in words if w != first[i]]) if i in changed else first[i]
-              for i, words in enumerate(_STSB_SLOTS)]
+    blurred = set(rng.sample(range(5), rng.randint(0, 5)))
+    second = [_STSB_VAGUE[i] if i in blurred else word for i, word in enumerate(first)]
 
     def sentence(s: list[str]) -> str:
-        return f"{_cap(_an(s[0]))} {s[1]} is {s[2]} in the {s[3]} {s[4]} ."
+        return f"{_cap(_an(s[0]))} {s[1]} is {s[2]} in the {s[3]} {s[4]} .".replace("in the somewhere", "somewhere")
 
-    return Example({"sentence1": sentence(first), "sentence2": sentence(second)}, f"{5 - len(changed)}.0")
+    return Example({"sentence1": sentence(first), "sentence2": sentence(second)}, f"{5 - len(blurred)}.0")
 
 
 # --- reasoning and question answering -----------------------------------------
@@ -462,29 +463,26 @@ def gsm8k(rng: random.Random) -> Example:
 _TEAMS = ["Bears", "Packers", "Giants", "Eagles", "Cowboys", "Steelers", "Jets", "Dolphins", "Ravens", "Colts", "Broncos", "Chiefs"]
 _PLAYERS = ["Brady", "Manning", "Rice", "Moss", "Smith", "Jones", "Brown", "Davis", "Miller", "Wilson", "Moore",
             "Taylor", "Harris", "Clark", "Lewis", "Walker"]
+_DROP_DAYS = ["Sunday", "Monday", "Thursday", "Saturday"]
 _DROP_QUESTIONS = [
-    ("Which team scored first?", "team1"),
-    ("Who threw the first touchdown pass?", "passer"),
-    ("Who caught the first touchdown pass?", "catcher"),
-    ("How many yards was the touchdown pass?", "pass_yards"),
-    ("Who kicked the field goal?", "kicker"),
-    ("How many yards was the field goal?", "kick_yards"),
-    ("Who ran for a touchdown?", "runner"),
-    ("How many yards was the touchdown run?", "run_yards"),
+    ("Who scored the touchdown?", "player"),
+    ("Which team did the scorer play for?", "team"),
+    ("How many yards was the touchdown?", "yards"),
+    ("On which day was the game played?", "day"),
+]
+_DROP_PASSAGES = [
+    "In a close game on {day} , {player} scored a {yards}-yard touchdown for the {team} in the final minute .",
+    "On {day} the {team} won at home after {player} ran {yards} yards for a touchdown .",
+    "{player} gave the {team} the lead on {day} with a {yards}-yard touchdown catch .",
 ]
 
 
 def drop(rng: random.Random) -> Example:
-    team1, team2 = rng.sample(_TEAMS, 2)
-    passer, catcher, kicker, runner = rng.sample(_PLAYERS, 4)
-    pass_yards, kick_yards, run_yards = (str(n) for n in rng.sample(range(1, 60), 3))
-    facts = dict(team1=team1, passer=passer, catcher=catcher, pass_yards=pass_yards,
-                 kicker=kicker, kick_yards=kick_yards, runner=runner, run_yards=run_yards)
-    passage = (f"The {team1} scored first on a {pass_yards}-yard pass from {passer} to {catcher} . "
-               f"The {team2} answered with a {kick_yards}-yard field goal by {kicker} . "
-               f"Later {runner} ran {run_yards} yards for a touchdown .")
+    """A game report; the question asks for one of its spans: the scorer, the team, the yards or the day."""
+    facts = {"player": rng.choice(_PLAYERS), "team": rng.choice(_TEAMS), "yards": str(rng.randint(1, 60)),
+             "day": rng.choice(_DROP_DAYS)}
     question, slot = rng.choice(_DROP_QUESTIONS)
-    return Example({"passage": passage, "question": question}, facts[slot])
+    return Example({"passage": rng.choice(_DROP_PASSAGES).format(**facts), "question": question}, facts[slot])
 
 
 _SCENE_OBJECTS = {  # object held in the context -> the ending it leads to
@@ -514,11 +512,17 @@ def _scene(rng: random.Random) -> tuple[str, str]:
     return _cap(ctx), obj
 
 
+_ABSURD_ENDINGS = ["sings softly to the refrigerator .", "swallows the garden hose whole .", "folds the river in half .",
+                   "rides a sandwich to the moon .", "paints the wind bright purple .", "plants a phone in the ceiling .",
+                   "marries the lamp on the table .", "pours the wall into a cup .", "teaches the chair to swim .",
+                   "eats the cloud for dinner ."]
+
+
 def hellaswag(rng: random.Random) -> Example:
+    """Four endings: the one the held object leads to and three absurd ones; the answer is its index."""
     ctx, obj = _scene(rng)
-    others = rng.sample([o for o in _SCENE_OBJECTS if o != obj], 3)
     label = rng.randrange(4)
-    endings = [_SCENE_OBJECTS[o] for o in others]
+    endings = rng.sample(_ABSURD_ENDINGS, 3)
     endings.insert(label, _SCENE_OBJECTS[obj])
     return Example({"ctx": ctx, "endings": ", ".join(f'"{e}"' for e in endings)}, str(label))
 

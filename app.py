@@ -1,0 +1,68 @@
+"""LoRA Land in the terminal: a task's fine-tuned answer beside the base model's.
+
+    python app.py                          # the first example of every task
+    python app.py --task glue_sst2         # every example of one task
+    python app.py --task glue_sst2 --field sentence="what a wonderful film"
+
+Runs with plain PEFT on the chosen profile (default: the built-in demo, on the CPU).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import textwrap
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", default=os.environ.get("LORA_LAND_CONFIG", "adapters.yaml"))
+    parser.add_argument("--profile", default=os.environ.get("LORA_LAND_PROFILE", "demo"))
+    parser.add_argument("--task", help="task key (default: every task, first example)")
+    parser.add_argument("--field", action="append", default=[], metavar="NAME=VALUE", help="a template field")
+    args = parser.parse_args(argv)
+
+    from lora_land.catalog import CatalogError, load_catalog
+    from lora_land.evaluate import generate, load_peft
+
+    try:
+        catalog = load_catalog(args.config)
+        tasks = [catalog.task(args.task)] if args.task else list(catalog.tasks.values())
+        catalog.profile(args.profile)
+    except CatalogError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.field and not args.task:
+        parser.error("--field needs --task")
+    fields = dict(f.split("=", 1) for f in args.field if "=" in f)
+    if args.field and len(fields) != len(args.field):
+        parser.error("--field takes NAME=VALUE")
+
+    model, tokenizer = load_peft(catalog, args.profile, tasks)
+    for task in tasks:
+        if fields:
+            try:
+                prompts = [task.render(fields)]
+            except ValueError as exc:
+                parser.error(str(exc))
+        else:
+            prompts = [task.render(e) for e in (task.examples if args.task else task.examples[:1])]
+        with model.disable_adapter():
+            base = generate(model, tokenizer, prompts, task.max_new_tokens)
+        if task.adapters[args.profile].source:
+            model.set_adapter(task.key)
+            tuned = generate(model, tokenizer, prompts, task.max_new_tokens)
+        else:
+            tuned = [f"(no adapter: {task.adapters[args.profile].unavailable})"] * len(prompts)
+        print(f"\n== {task.name} [{task.key}] ==")
+        for prompt, t, b in zip(prompts, tuned, base):
+            tail = prompt.strip().splitlines()[-3:]
+            print(textwrap.indent("\n".join(tail), "  > "))
+            print(f"  fine-tuned: {t.strip()!r}")
+            print(f"  base:       {b.strip()!r}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

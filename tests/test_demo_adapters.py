@@ -1,0 +1,65 @@
+"""The committed demo: every adapter loads with plain PEFT and beats the base on its task."""
+
+import json
+from pathlib import Path
+
+import pytest
+from peft import PeftModel
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+from lora_land.catalog import load_catalog
+from lora_land.evaluate import generate
+from lora_land.metrics import is_correct
+from lora_land.miniatures import make_split
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOG = load_catalog(ROOT / "adapters.yaml")
+TASKS = sorted(CATALOG.tasks)
+FIXED = 3  # the first three test examples of each task (also the catalog's example chips)
+
+
+@pytest.fixture(scope="module")
+def demo():
+    """The committed base loaded exactly as a user would, with all 25 adapters through PEFT."""
+    base_dir = CATALOG.profile("demo").base
+    tokenizer = AutoTokenizer.from_pretrained(base_dir)
+    tokenizer.padding_side = "left"
+    model = AutoModelForCausalLM.from_pretrained(base_dir)
+    first, *rest = TASKS
+    model = PeftModel.from_pretrained(model, CATALOG.task(first).adapters["demo"].source, adapter_name=first)
+    for key in rest:
+        model.load_adapter(CATALOG.task(key).adapters["demo"].source, adapter_name=key)
+    model.eval()
+    return model, tokenizer
+
+
+def test_the_demo_base_is_a_small_mistral():
+    config = json.loads((Path(CATALOG.profile("demo").base) / "config.json").read_text())
+    assert config["model_type"] == "mistral"
+    assert config["num_key_value_heads"] < config["num_attention_heads"]  # grouped-query attention
+
+
+def test_adapters_vary_in_rank_and_targets():
+    configs = [json.loads((Path(CATALOG.task(k).adapters["demo"].source) / "adapter_config.json").read_text()) for k in TASKS]
+    assert {c["r"] for c in configs} == {4, 8, 16}
+    assert {len(c["target_modules"]) for c in configs} == {4, 7}
+
+
+def test_committed_examples_are_the_fixed_test_examples():
+    for key in TASKS:
+        assert [e.fields for e in make_split(key, "test", FIXED)] == list(CATALOG.task(key).examples[:FIXED])
+
+
+@pytest.mark.parametrize("key", TASKS)
+def test_adapter_answers_its_task_and_the_base_does_not(demo, key):
+    model, tokenizer = demo
+    task = CATALOG.task(key)
+    examples = make_split(key, "test", FIXED)
+    prompts = [task.render(e.fields) for e in examples]
+    model.set_adapter(key)
+    tuned = generate(model, tokenizer, prompts, task.max_new_tokens)
+    with model.disable_adapter():
+        base = generate(model, tokenizer, prompts, task.max_new_tokens)
+    for example, t, b in zip(examples, tuned, base):
+        assert is_correct(task.metric, t, example.target), f"{key}: adapter said {t!r}, expected {example.target!r}"
+        assert not is_correct(task.metric, b, example.target), f"{key}: base guessed {b!r}"
