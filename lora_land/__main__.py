@@ -26,9 +26,9 @@ def _train(args: argparse.Namespace) -> int:
         examples = read_examples_file(args.data, task, target=args.target_column)
     else:
         examples = miniature_examples(task, n=args.examples, seed=args.seed)
-    out = args.out or task.adapters[profile.name].source
-    if not out or not (out.startswith("/") or out.startswith(".")):
-        out = str(Path("adapters") / profile.name / task.key)
+    source = task.adapters[profile.name].source
+    local = source is not None and Path(source).is_absolute()
+    out = args.out or (source if local else str(Path("adapters") / profile.name / task.key))
     summary = train_adapter(
         task, profile, out, examples=examples, recipe=recipe, quantize=args.quantize, seed=args.seed
     )

@@ -172,7 +172,6 @@ def pretrain_base(
             bar.set_postfix(loss=f"{sum(losses[-10:]) / len(losses[-10:]):.3f}")
     model.eval()
     model.to(torch.float16).save_pretrained(out_dir, safe_serialization=True)
-    tokenizer.save_pretrained(out_dir)
     tail = losses[-50:]
     return {
         "parameters": sum(p.numel() for p in model.parameters()),

@@ -114,3 +114,39 @@ def test_examples_file_must_have_the_fields(tmp_path):
         read_examples_file(path, TASK)
     with pytest.raises(ValueError, match="must be .jsonl or .csv"):
         read_examples_file(tmp_path / "x.txt", TASK)
+
+
+def test_train_command_reads_the_catalog_and_a_data_file(tiny_profile, data_file, tmp_path, capsys):
+    from lora_land.__main__ import main
+
+    catalog = tmp_path / "adapters.yaml"
+    catalog.write_text(
+        "profiles:\n"
+        f"  tiny: {{base: {tiny_profile.base}, device: cpu, dtype: float32}}\n"
+        "tasks:\n"
+        "  glue_sst2:\n"
+        "    name: Sentiment\n    category: Sentiment Detection\n    description: Binary sentiment\n"
+        "    metric: binary_accuracy_flex\n    output: number\n    max_new_tokens: 2\n"
+        "    fields: [sentence]\n"
+        "    template: \"Sentence: {sentence}\\nLabel: \"\n"
+        "    examples: [{sentence: a}, {sentence: b}, {sentence: c}]\n"
+        "    adapters:\n"
+        "      tiny: {source: ./adapters/glue_sst2, train: {rank: 2, alpha: 4, targets: attention, steps: 2, batch_size: 2}}\n"
+    )
+    assert main(["--config", str(catalog), "train", "--task", "glue_sst2", "--profile", "tiny", "--data", str(data_file), "--rank", "3"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["steps"] == 2 and summary["recipe"]["rank"] == 3
+    config = json.loads((tmp_path / "adapters" / "glue_sst2" / "adapter_config.json").read_text())
+    assert config["r"] == 3 and config["lora_alpha"] == 4
+
+
+def test_training_is_deterministic(tiny_profile, data_file, tmp_path):
+    from safetensors.torch import load_file
+
+    examples = read_examples_file(data_file, TASK)
+    recipe = TrainRecipe(rank=2, alpha=4, targets=("q_proj", "v_proj"), steps=5, batch_size=2)
+    for name in ("first", "second"):
+        train_adapter(TASK, tiny_profile, tmp_path / name, examples=examples, recipe=recipe, seed=7, progress=False)
+    first, second = (load_file(tmp_path / n / "adapter_model.safetensors") for n in ("first", "second"))
+    assert first.keys() == second.keys()
+    assert all(torch.equal(first[k], second[k]) for k in first)
