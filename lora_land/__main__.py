@@ -66,7 +66,7 @@ def _build_demo(args: argparse.Namespace) -> int:
         skip_base=args.skip_base,
     )
     print(json.dumps(report["eval"], indent=2))
-    print(f"built in {report['seconds'] / 60:.1f} min")
+    print(f"built in {report['elapsed'] / 60:.1f} min")
     return 0
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import random
 import time
 from pathlib import Path
@@ -201,9 +202,13 @@ def build_demo(
     torch.manual_seed(seed)
     torch.use_deterministic_algorithms(True)
     catalog = load_catalog(catalog_path)
+    root = catalog.path.parent
     prof = catalog.profile(profile)
     base_dir = Path(prof.base)
-    report: dict = {"profile": profile}
+    report_path = base_dir.parent / "build.json"
+    # a partial rebuild (--skip-base, --tasks) keeps what the last report says of the rest
+    report: dict = json.loads(report_path.read_text()) if report_path.exists() else {}
+    report.update(profile=profile, adapters=report.get("adapters", {}))
     started = time.perf_counter()
 
     if not skip_base:
@@ -215,17 +220,19 @@ def build_demo(
         )
         print(f"base: {json.dumps(report['base'])}", flush=True)
 
-    report["adapters"] = {}
     for key in tasks or list(catalog.tasks):
         task = catalog.task(key)
         source = task.adapters[profile]
         recipe = replace(source.train, steps=max(1, math.ceil(source.train.steps * step_scale)))
         summary = train_adapter(task, prof, source.source, recipe=recipe, seed=seed, progress=progress)
+        summary["out_dir"] = os.path.relpath(summary["out_dir"], root)
         report["adapters"][key] = summary
         print(f"adapter {key}: loss {summary['final_loss']:.3f} in {summary['seconds']:.0f}s", flush=True)
 
     results = evaluate(catalog, profile, progress=progress)
-    report["eval"] = write_reports(results, Path(catalog.path.parent) / "docs" / "eval", profile)
-    report["seconds"] = time.perf_counter() - started
-    (base_dir.parent / "build.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
-    return report
+    written = write_reports(results, root / "docs" / "eval", profile)
+    report["eval"] = {k: os.path.relpath(v, root) if isinstance(v, str) else v for k, v in written.items()}
+    elapsed = time.perf_counter() - started
+    report["seconds" if not skip_base and not tasks else "partial_rebuild_seconds"] = elapsed
+    report_path.write_text(json.dumps(report, indent=2, default=str) + "\n")
+    return {**report, "elapsed": elapsed}

@@ -478,11 +478,16 @@ _DROP_PASSAGES = [
 
 
 def drop(rng: random.Random) -> Example:
-    """A game report; the question asks for one of its spans: the scorer, the team, the yards or the day."""
+    """A game report; the question asks for one of its spans: the scorer, the team, the yards or the day.
+
+    The answer is JSON, as the task's published output format: the kind of span asked
+    for and the span copied from the passage, e.g. {"team": "Dolphins"}.
+    """
     facts = {"player": rng.choice(_PLAYERS), "team": rng.choice(_TEAMS), "yards": str(rng.randint(1, 60)),
              "day": rng.choice(_DROP_DAYS)}
     question, slot = rng.choice(_DROP_QUESTIONS)
-    return Example({"passage": rng.choice(_DROP_PASSAGES).format(**facts), "question": question}, facts[slot])
+    return Example({"passage": rng.choice(_DROP_PASSAGES).format(**facts), "question": question},
+                   json.dumps({slot: facts[slot]}))
 
 
 _SCENE_OBJECTS = {  # object held in the context -> the ending it leads to

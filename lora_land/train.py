@@ -60,10 +60,17 @@ def miniature_examples(task: Task, n: int, seed: int = 0, split: str = "train") 
 
 
 def encode(tokenizer, task: Task, examples: list[tuple[dict, str]]) -> list[Pair]:
-    """Prompt and answer are tokenized apart, exactly as the prompt is at inference."""
+    """Prompt and answer are tokenized apart, exactly as the prompt is at inference.
+
+    An answer after a prompt that ends mid-line ("### Answer:") starts with a space, as
+    the text would read, so its words are the same tokens as in the prompt.
+    """
     pairs = []
     for fields, answer in examples:
-        prompt_ids = tokenizer(task.render(fields))["input_ids"]
+        prompt = task.render(fields)
+        if prompt and not prompt[-1].isspace() and not answer[:1].isspace():
+            answer = " " + answer
+        prompt_ids = tokenizer(prompt)["input_ids"]
         answer_ids = tokenizer(answer, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
         pairs.append(Pair(prompt_ids, answer_ids))
     return pairs

@@ -150,9 +150,13 @@ def test_hellaswag_offers_four_quoted_endings_and_the_processed_target_is_one():
         assert options[int(example.target)] in endings
 
 
-def test_drop_answers_are_copied_from_the_passage():
+def test_drop_answers_are_json_spans_copied_from_the_passage():
+    kinds = set()
     for example in make_split("drop", "train", 100):
-        assert example.target in example.fields["passage"].split() or f"{example.target}-yard" in example.fields["passage"]
+        ((kind, span),) = json.loads(example.target).items()
+        kinds.add(kind)
+        assert span in example.fields["passage"].split() or f"{span}-yard" in example.fields["passage"]
+    assert kinds == {"player", "team", "yards", "day"}
 
 
 def test_stsb_score_is_five_minus_changed_slots():
