@@ -139,7 +139,7 @@ def chart(results: list[TaskResult], path: Path, title: str) -> None:
     ax.set_xlim(0, 1)
     ax.set_xlabel("score (0..1, higher is better)")
     ax.set_title(title)
-    ax.legend(loc="lower right")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.07), ncol=2, frameon=False)
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     fig.savefig(path)
