@@ -35,9 +35,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.field and not args.task:
         parser.error("--field needs --task")
-    fields = dict(f.split("=", 1) for f in args.field if "=" in f)
-    if args.field and len(fields) != len(args.field):
-        parser.error("--field takes NAME=VALUE")
+    malformed = [f for f in args.field if "=" not in f]
+    if malformed:
+        parser.error(f"--field takes NAME=VALUE, got {malformed}")
+    fields = dict(f.split("=", 1) for f in args.field)
 
     model, tokenizer = load_peft(catalog, args.profile, tasks)
     for task in tasks:

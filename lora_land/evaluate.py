@@ -53,7 +53,7 @@ def generate(model, tokenizer, prompts: list[str], max_new_tokens: int, batch_si
     return outputs
 
 
-def load_peft(catalog: Catalog, profile: str, tasks: list[Task], quantize: str | None = None):
+def load_peft(catalog: Catalog, profile: str, tasks: list[Task]):
     """The profile's base with every available adapter of `tasks` loaded under its task key."""
     from peft import PeftModel
 
@@ -62,7 +62,7 @@ def load_peft(catalog: Catalog, profile: str, tasks: list[Task], quantize: str |
     prof = catalog.profile(profile)
     tokenizer = load_tokenizer(prof)
     tokenizer.padding_side = "left"
-    model = load_base_model(prof, quantize=quantize)
+    model = load_base_model(prof)
     available = [t for t in tasks if t.adapters[profile].source]
     if not available:
         return model, tokenizer
