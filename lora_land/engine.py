@@ -1,0 +1,257 @@
+"""The engine: one base model, many LoRA adapters, everybody's requests in shared batches.
+
+    from lora_land.engine import Engine
+
+    with Engine.from_config("adapters.yaml", profile="demo") as engine:
+        engine.generate(["...", "..."], ["glue_sst2", "base"], max_new_tokens=8)
+        for piece in engine.stream(prompt, "conllpp"):
+            print(piece, end="")
+
+`Engine` checks a request before anything is queued (parameters, adapter name, prompt
+length), hands it to the scheduler thread and gives back a `RequestHandle`. Prompts are
+raw text: templates are the caller's business. Adapters come from the catalog's profile
+or from `add_adapter` at run time; a bad one is refused with the reason and the engine
+carries on serving the others.
+
+The engine knows nothing of Gradio, HTTP or SQLite.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from lora_land.lora import AdapterError, SlotBank, read_adapter
+from lora_land.model import BatchedModel
+from lora_land.scheduler import (
+    Completion,
+    EngineBusy,
+    EngineClosed,
+    EngineError,
+    InvalidRequest,
+    Limits,
+    PromptTooLong,
+    Request,
+    RequestHandle,
+    SamplingParams,
+    Scheduler,
+    UnknownAdapter,
+)
+
+__all__ = [
+    "AdapterError", "Completion", "Engine", "EngineBusy", "EngineClosed", "EngineError", "InvalidRequest",
+    "Limits", "PromptTooLong", "RequestHandle", "SamplingParams", "UnknownAdapter",
+]
+log = logging.getLogger(__name__)
+BASE = "base"
+_SAMPLING = {"max_new_tokens", "temperature", "top_p", "top_k", "seed", "stop", "ignore_eos"}
+
+
+@dataclass(frozen=True)
+class AdapterInfo:
+    name: str
+    source: str
+    rank: int
+    targets: tuple[str, ...]  # module kinds, e.g. ("q_proj", "v_proj")
+    nbytes: int
+
+
+class Engine:
+    """Serve a base model and its adapters; see the module docstring for the calls."""
+
+    def __init__(self, model, tokenizer, *, base_name: str, root: Path | None = None, max_adapters: int = 32,
+                 limits: Limits | None = None):
+        self.tokenizer, self.base_name, self.root = tokenizer, base_name, root
+        self.limits = limits or Limits()
+        self.hf_model = model
+        weight = next(p for p in model.parameters() if p.is_floating_point())
+        dtype = model.dtype if model.dtype.is_floating_point else torch.float32
+        self.bank = SlotBank(model, max_adapters, weight.device, dtype)
+        self.model = BatchedModel(model, self.limits.max_rows, self.bank.batch)
+        self.refused: dict[str, str] = {}  # adapter name -> why it was not loaded
+        self._adding = threading.Lock()
+        self.scheduler = Scheduler(self.model, self.bank, tokenizer, self.limits)
+        self.started = time.time()
+        self.scheduler.start()
+
+    @classmethod
+    def from_config(cls, path: str | Path = "adapters.yaml", profile: str = "demo", *, device: str | None = None,
+                    quantize: str | None = None, max_adapters: int | None = None, limits: Limits | None = None,
+                    tasks: list[str] | None = None) -> "Engine":
+        """Load the profile's base and its catalog adapters, start the scheduler.
+
+        An adapter that cannot be loaded is logged and listed in `engine.refused`; the
+        others are served. `tasks` limits which catalog adapters are loaded.
+        """
+        from lora_land.catalog import load_catalog
+        from lora_land.loading import load_base_model, load_tokenizer
+
+        catalog = load_catalog(path)
+        prof = catalog.profile(profile)
+        tokenizer = load_tokenizer(prof)
+        model = load_base_model(prof, quantize=quantize, device=device)
+        wanted = [catalog.task(k) for k in (tasks or catalog.tasks)]
+        sources = {t.key: t.adapters[profile].source for t in wanted if t.adapters[profile].source}
+        engine = cls(model, tokenizer, base_name=prof.base, root=catalog.path.parent,
+                     max_adapters=max_adapters or max(1, len(sources)), limits=limits)
+        for task in wanted:
+            source = task.adapters[profile]
+            if source.source is None:
+                engine.refused[task.key] = source.unavailable or "no adapter is published for this profile"
+                continue
+            try:
+                engine.add_adapter(task.key, source.source)
+            except AdapterError as exc:
+                engine.refused[task.key] = str(exc)
+                log.warning("adapter %s refused: %s", task.key, exc)
+        return engine
+
+    # --- adapters -----------------------------------------------------------------
+
+    def add_adapter(self, name: str, source: str) -> AdapterInfo:
+        """Read, check and register a PEFT adapter while the engine runs; raise AdapterError if unfit.
+
+        Reading happens on the caller's thread; the adapter's weights reach a device
+        slot when a request first needs it, between two steps.
+        """
+        if not isinstance(name, str) or not name.strip() or name == BASE or any(c.isspace() for c in name):
+            raise AdapterError(f"adapter name {name!r} is not allowed (non-empty, no spaces, not 'base')")
+        with self._adding:
+            if self.bank.known(name):
+                raise AdapterError(f"an adapter named {name!r} is already loaded")
+            weights = read_adapter(name, source, self.hf_model, self.base_name, self.root, dtype=self.bank.dtype)
+            self.bank.register(weights)
+            self.refused.pop(name, None)
+        return self.adapter_info(name)
+
+    def adapters(self) -> list[str]:
+        """The names a request may use, besides "base"."""
+        return self.bank.names()
+
+    def adapter_info(self, name: str) -> AdapterInfo:
+        weights = self.bank.host[name]
+        targets = tuple(sorted({m.rsplit(".", 1)[-1] for m in weights.modules}))
+        return AdapterInfo(name, weights.source, weights.rank, targets, weights.nbytes)
+
+    # --- requests -----------------------------------------------------------------
+
+    @property
+    def max_context(self) -> int:
+        return self.model.max_context
+
+    def count_tokens(self, prompt: str) -> int:
+        return len(self.tokenizer(prompt)["input_ids"])
+
+    def make_request(self, prompt: str, adapter: str = BASE, **params) -> Request:
+        """Check everything about a request that can be checked before queueing it."""
+        unknown = set(params) - _SAMPLING
+        if unknown:
+            raise InvalidRequest(f"unknown parameter(s): {', '.join(sorted(unknown))}")
+        if isinstance(params.get("stop"), str):
+            params["stop"] = (params["stop"],)
+        if "stop" in params:
+            params["stop"] = tuple(params["stop"] or ())
+        sampling = SamplingParams(**params)
+        sampling.check()
+        if not isinstance(prompt, str) or not prompt.strip():
+            raise InvalidRequest("the prompt is empty")
+        if adapter != BASE and not self.bank.known(adapter):
+            raise UnknownAdapter(f"no adapter named {adapter!r}; loaded: {', '.join(['base', *self.adapters()])}")
+        ids = self.tokenizer(prompt)["input_ids"]
+        if len(ids) + sampling.max_new_tokens > self.max_context:
+            raise PromptTooLong(
+                f"the prompt is {len(ids)} tokens; with max_new_tokens {sampling.max_new_tokens} it exceeds "
+                f"the model's context of {self.max_context} tokens"
+            )
+        if len(ids) + sampling.max_new_tokens > self.limits.max_tokens:
+            raise PromptTooLong(f"the request needs {len(ids) + sampling.max_new_tokens} tokens; the engine allows "
+                                f"{self.limits.max_tokens} per batch")
+        return Request(prompt=prompt, adapter=adapter, params=sampling, prompt_ids=ids)
+
+    def submit(self, prompt: str, adapter: str = BASE, **params) -> RequestHandle:
+        """Queue one request; raise InvalidRequest / UnknownAdapter / PromptTooLong / EngineBusy."""
+        request = self.make_request(prompt, adapter, **params)
+        self.scheduler.submit([request])
+        return RequestHandle(request)
+
+    def compare(self, prompt: str, adapter: str, **params) -> tuple[RequestHandle, RequestHandle]:
+        """The adapter's answer and the base model's, admitted together so they share every batch."""
+        pair = [self.make_request(prompt, adapter, **params), self.make_request(prompt, BASE, **params)]
+        if self.limits.max_rows < 2:
+            raise InvalidRequest("a side-by-side comparison needs max_rows of at least 2")
+        self.scheduler.submit(pair)
+        return RequestHandle(pair[0]), RequestHandle(pair[1])
+
+    def stream(self, prompt: str, adapter: str = BASE, **params):
+        """Yield the answer's text piece by piece; closing the generator cancels the request."""
+        handle = self.submit(prompt, adapter, **params)
+        try:
+            yield from handle
+        finally:
+            handle.cancel()
+
+    def generate(self, prompts: list[str], adapters: list[str] | str = BASE, max_new_tokens: int = 64,
+                 temperature: float = 0.0, **sampling) -> list[str]:
+        """Generated text for each prompt, each with its own adapter, batched together (blocking)."""
+        if isinstance(prompts, str):
+            raise InvalidRequest("prompts must be a list of strings")
+        if isinstance(adapters, str):
+            adapters = [adapters] * len(prompts)
+        if len(adapters) != len(prompts):
+            raise InvalidRequest(f"{len(prompts)} prompts but {len(adapters)} adapters")
+        requests = [self.make_request(p, a, max_new_tokens=max_new_tokens, temperature=temperature, **sampling)
+                    for p, a in zip(prompts, adapters)]
+        handles = []
+        try:
+            for request in requests:
+                self._submit_waiting(request)
+                handles.append(RequestHandle(request))
+            results = [h.result() for h in handles]
+        finally:
+            for h in handles:
+                h.cancel()
+        failed = [r for r in results if r.finish_reason == "error"]
+        if failed:
+            raise EngineError(failed[0].error)
+        return [r.text for r in results]
+
+    def _submit_waiting(self, request: Request) -> None:
+        """Queue a request of a blocking call, waiting for room instead of failing when busy."""
+        while True:
+            try:
+                self.scheduler.submit([request])
+                return
+            except EngineBusy:
+                time.sleep(0.01)
+
+    # --- state --------------------------------------------------------------------
+
+    def stats(self) -> dict:
+        s = self.scheduler
+        return {
+            "queued": s.queued(),
+            "running": s.running(),
+            "steps": s.steps,
+            "tokens_generated": s.tokens_generated,
+            "busy_seconds": s.step_seconds,
+            "adapters_loaded": len(self.bank.host),
+            "adapters_on_device": len(self.bank.resident),
+            "adapter_slots": self.bank.n_slots,
+            "adapter_swaps": self.bank.loads,
+            "uptime_seconds": time.time() - self.started,
+        }
+
+    def close(self) -> None:
+        """Stop the scheduler; running and queued requests end as cancelled."""
+        self.scheduler.close()
+
+    def __enter__(self) -> "Engine":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -1,0 +1,360 @@
+"""Batched LoRA: every row of a batch adds its own adapter, in one tensor computation.
+
+This module holds the part of LoRA Land that PEFT does not: the batched op, the linear
+layer that applies it, and the slot bank that keeps many adapters stacked on the device.
+
+- `read_adapter` reads a PEFT directory (`adapter_config.json` +
+  `adapter_model.safetensors`, local or from the hub) and checks it against the model:
+  the base it was trained for, the modules it targets, every tensor's shape. A bad
+  adapter raises `AdapterError` saying which and why; nothing else is touched.
+- `SlotBank` stacks the A and B matrices of resident adapters per target module into slot
+  tensors: slot 0 is all zeros (the base model), ranks are padded with zeros, a module an
+  adapter does not target stays zero in its slot, and `alpha / r` (or `alpha / sqrt(r)`
+  for rsLoRA) is folded into B. More adapters than slots wait in host memory and are
+  swapped in least-recently-used.
+- `LoRALinear` wraps a base linear layer (float or bitsandbytes 4-bit) and adds
+  `batched_lora` for the rows of the current batch, whose slots the engine sets once per
+  forward pass.
+
+It knows nothing of requests, scheduling or tokenization.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from torch import nn
+
+ADAPTER_CONFIG = "adapter_config.json"
+ADAPTER_WEIGHTS = "adapter_model.safetensors"
+_KEY = re.compile(r"^base_model\.model\.(?P<module>.+)\.lora_(?P<which>[AB])(?:\.[^.]+)?\.weight$")
+
+
+class AdapterError(ValueError):
+    """An adapter that cannot be served: the message says which adapter and why."""
+
+
+# --- the batched op -----------------------------------------------------------
+
+
+def batched_lora(x: torch.Tensor, A: torch.Tensor, B: torch.Tensor, slots: torch.Tensor) -> torch.Tensor:
+    """Each row's own low-rank update, gathered by slot (BGMV-style), for decode and prefill.
+
+    Semantics:
+        for i in range(N):
+            s = slots[i]
+            y[i] = x[i] @ A[s].T @ B[s].T      # (T, in) -> (T, R) -> (T, out)
+
+    Shapes: x (N, T, in); A (S, R, in); B (S, out, R), scaling already folded in;
+    slots (N,) long, values in [0, S). Returns (N, T, out). Slot 0 is all zeros, so base
+    rows get exact zeros with no special case.
+    """
+    a = A.index_select(0, slots)  # (N, R, in)
+    b = B.index_select(0, slots)  # (N, out, R)
+    h = torch.bmm(x, a.transpose(1, 2))  # (N, T, R)
+    return torch.bmm(h, b.transpose(1, 2))  # (N, T, out)
+
+
+def batched_lora_reference(x: torch.Tensor, A: torch.Tensor, B: torch.Tensor, slots: torch.Tensor) -> torch.Tensor:
+    """The slow, obviously right version of `batched_lora`: one row at a time."""
+    rows = []
+    for i, s in enumerate(slots.tolist()):
+        rows.append((x[i] @ A[s].T) @ B[s].T)  # (T, out)
+    return torch.stack(rows)
+
+
+# --- reading an adapter ---------------------------------------------------------
+
+
+@dataclass
+class AdapterWeights:
+    """One adapter, read and checked, in host memory.
+
+    `modules` maps a model module name ("model.layers.0.self_attn.q_proj") to
+    (A (r, in), B (out, r) with the scaling folded in).
+    """
+
+    name: str
+    source: str
+    rank: int
+    modules: dict[str, tuple[torch.Tensor, torch.Tensor]]
+    config: dict = field(repr=False)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(a.numel() * a.element_size() + b.numel() * b.element_size() for a, b in self.modules.values())
+
+
+def resolve_adapter_dir(source: str, root: Path | None = None) -> Path:
+    """A local PEFT directory, or the hub snapshot of a repo id (config and safetensors only)."""
+    path = Path(source)
+    if not path.is_absolute() and root is not None and (source.startswith(".") or (root / path).exists()):
+        path = root / path
+    if path.exists():
+        return path
+    if source.startswith((".", "/")) or source.count("/") != 1:
+        raise AdapterError(f"adapter directory {source!r} does not exist")
+    from huggingface_hub import snapshot_download
+
+    try:
+        return Path(snapshot_download(source, allow_patterns=[ADAPTER_CONFIG, ADAPTER_WEIGHTS]))
+    except Exception as exc:  # network, auth, missing repo: all the same to the caller
+        raise AdapterError(f"could not fetch adapter {source!r} from the hub: {exc}") from exc
+
+
+def _same_base(named: str | None, served: str, root: Path | None) -> bool:
+    if not named:
+        return True  # PEFT leaves it empty for adapters made in memory; the shapes decide
+    def norm(s: str) -> str:
+        p = Path(s)
+        if not p.is_absolute() and root is not None and (root / p).exists():
+            p = root / p
+        return str(p.resolve()) if p.exists() else s.rstrip("/")
+    return norm(named) == norm(served)
+
+
+def _pattern_value(patterns: dict, module: str, default):
+    """PEFT's rank_pattern / alpha_pattern: a key matches a module name by suffix or regex."""
+    for key, value in (patterns or {}).items():
+        if module == key or module.endswith("." + key) or re.fullmatch(rf"(.*\.)?{key}", module):
+            return value
+    return default
+
+
+def read_adapter(name: str, source: str, model: nn.Module, base_name: str, root: Path | None = None,
+                 dtype: torch.dtype = torch.float32) -> AdapterWeights:
+    """Read the PEFT adapter at `source` and check it against `model`; raise AdapterError if unfit."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    directory = resolve_adapter_dir(source, root)
+    config_path, weights_path = directory / ADAPTER_CONFIG, directory / ADAPTER_WEIGHTS
+    if not config_path.is_file():
+        raise AdapterError(f"adapter {name!r}: {config_path} is missing")
+    if not weights_path.is_file():
+        extra = " (only .safetensors weights are loaded)" if (directory / "adapter_model.bin").exists() else ""
+        raise AdapterError(f"adapter {name!r}: {weights_path} is missing{extra}")
+    try:
+        config = json.loads(config_path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise AdapterError(f"adapter {name!r}: {config_path} is not valid JSON ({exc})") from exc
+    if not isinstance(config, dict) or config.get("peft_type", "LORA") != "LORA":
+        raise AdapterError(f"adapter {name!r}: not a LoRA adapter (peft_type {config.get('peft_type')!r})")
+    for flag, why in [("use_dora", "DoRA"), ("fan_in_fan_out", "fan_in_fan_out layers")]:
+        if config.get(flag):
+            raise AdapterError(f"adapter {name!r}: {why} is not supported")
+    if config.get("bias", "none") != "none" or config.get("modules_to_save"):
+        raise AdapterError(f"adapter {name!r}: trained bias terms and modules_to_save are not supported")
+    if not _same_base(config.get("base_model_name_or_path"), base_name, root):
+        raise AdapterError(
+            f"adapter {name!r} was trained for base {config.get('base_model_name_or_path')!r}; "
+            f"this engine serves {base_name!r}"
+        )
+    try:
+        tensors = load_file(str(weights_path))
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise AdapterError(f"adapter {name!r}: {weights_path} is corrupt ({exc})") from exc
+
+    pairs: dict[str, dict[str, torch.Tensor]] = {}
+    for key, tensor in tensors.items():
+        match = _KEY.match(key)
+        if not match:
+            raise AdapterError(f"adapter {name!r}: unexpected tensor {key!r} (only lora_A/lora_B weights are served)")
+        pairs.setdefault(match["module"], {})[match["which"]] = tensor
+    if not pairs:
+        raise AdapterError(f"adapter {name!r}: {weights_path} holds no LoRA weights")
+    linears = dict(model.named_modules())
+    modules: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
+    alpha, rslora = config.get("lora_alpha", 8), bool(config.get("use_rslora"))
+    for module, pair in sorted(pairs.items()):
+        if set(pair) != {"A", "B"}:
+            raise AdapterError(f"adapter {name!r}: module {module} has lora_{'A' if 'A' not in pair else 'B'} missing")
+        layer = linears.get(module)
+        if layer is None:
+            raise AdapterError(f"adapter {name!r} targets {module}, which this model does not have")
+        layer = getattr(layer, "base", layer)  # already wrapped by LoRALinear
+        in_features, out_features = _linear_shape(layer, module, name)
+        a, b = pair["A"], pair["B"]
+        r = a.shape[0]
+        if a.dim() != 2 or b.dim() != 2 or a.shape[1] != in_features or b.shape != (out_features, r):
+            raise AdapterError(
+                f"adapter {name!r}: {module} has lora_A {tuple(a.shape)} and lora_B {tuple(b.shape)}, "
+                f"but the layer is {in_features} -> {out_features} (an adapter for another base?)"
+            )
+        a_alpha = _pattern_value(config.get("alpha_pattern"), module, alpha)
+        scaling = a_alpha / math.sqrt(r) if rslora else a_alpha / r
+        modules[module] = (a.to(dtype).contiguous(), (b.float() * scaling).to(dtype).contiguous())
+    rank = max(a.shape[0] for a, _ in modules.values())
+    return AdapterWeights(name=name, source=source, rank=rank, modules=modules, config=config)
+
+
+def _linear_shape(layer: nn.Module, module: str, adapter: str) -> tuple[int, int]:
+    if hasattr(layer, "in_features") and hasattr(layer, "out_features"):
+        return layer.in_features, layer.out_features
+    raise AdapterError(f"adapter {adapter!r} targets {module}, which is not a linear layer")
+
+
+# --- the layer ------------------------------------------------------------------
+
+
+class BatchSlots:
+    """The slot of each row of the batch being run, shared by every LoRALinear of a model.
+
+    `slots` is (N,) long on the model's device, or None when every row is the base
+    (then the layers skip the LoRA term altogether).
+    """
+
+    def __init__(self):
+        self.slots: torch.Tensor | None = None
+
+
+class LoRALinear(nn.Module):
+    """A base linear layer plus each row's own adapter: y = base(x) + batched_lora(x).
+
+    Shapes: x (N, T, in) -> (N, T, out), N the rows of the batch. `A` (S, R, in) and
+    `B` (S, out, R) are this module's slot stacks, owned by the SlotBank.
+    """
+
+    def __init__(self, base: nn.Module, batch: BatchSlots, A: torch.Tensor, B: torch.Tensor):
+        super().__init__()
+        self.base = base
+        self.batch = batch
+        self.A, self.B = A, B  # plain attributes: not parameters, not in the state dict
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.base(x)
+        slots = self.batch.slots
+        if slots is None:
+            return y
+        return y + batched_lora(x.to(self.A.dtype), self.A, self.B, slots).to(y.dtype)
+
+
+# --- the slot bank --------------------------------------------------------------
+
+
+class SlotBank:
+    """Adapters stacked into device slot tensors; the rest wait in host memory (LRU).
+
+    Slot 0 is the base model (all zeros) and never holds an adapter; slots 1..n_slots
+    hold resident adapters. `acquire(name)` makes an adapter resident (evicting the least
+    recently used adapter no running row holds) and counts the row that holds it;
+    `release(slot)` uncounts it. Every method runs on the engine thread, between forward
+    passes, except `register`, which only touches host memory and takes the lock.
+    """
+
+    def __init__(self, model: nn.Module, n_slots: int, device: torch.device, dtype: torch.dtype):
+        self.model, self.n_slots, self.device, self.dtype = model, n_slots, device, dtype
+        self.batch = BatchSlots()
+        self.host: dict[str, AdapterWeights] = {}
+        self.rank = 0
+        self.layers: dict[str, LoRALinear] = {}
+        self.resident: OrderedDict[str, int] = OrderedDict()  # name -> slot, least recently used first
+        self.holders = [0] * (n_slots + 1)  # rows holding each slot
+        self.loads = 0  # adapters copied to the device, for the stats
+        self._lock = threading.Lock()
+
+    # host side
+    def register(self, weights: AdapterWeights) -> None:
+        """Keep `weights` in host memory under its name (replacing a previous version)."""
+        with self._lock:
+            self.host[weights.name] = weights
+
+    def names(self) -> list[str]:
+        with self._lock:
+            return list(self.host)
+
+    def known(self, name: str) -> bool:
+        with self._lock:
+            return name in self.host
+
+    # device side (engine thread)
+    def can_acquire(self, name: str) -> bool:
+        """Whether `name` is resident, or a free or unheld slot can take it now."""
+        if name in self.resident:
+            return True
+        return len(self.resident) < self.n_slots or any(self.holders[s] == 0 for s in self.resident.values())
+
+    def acquire(self, name: str) -> int:
+        """The slot of `name`, made resident if needed, with one more holder."""
+        if name == "base":
+            return 0
+        slot = self.resident.get(name)
+        if slot is None:
+            slot = self._place(name)
+        self.resident.move_to_end(name)
+        self.holders[slot] += 1
+        return slot
+
+    def release(self, slot: int) -> None:
+        if slot:
+            self.holders[slot] -= 1
+
+    def _place(self, name: str) -> int:
+        with self._lock:
+            weights = self.host[name]
+        used = set(self.resident.values())
+        free = [s for s in range(1, self.n_slots + 1) if s not in used]
+        if free:
+            slot = free[0]
+        else:
+            victim = next((n for n, s in self.resident.items() if self.holders[s] == 0), None)
+            if victim is None:
+                raise RuntimeError("every adapter slot is held by a running row")
+            slot = self.resident.pop(victim)
+        self._write(slot, weights)
+        self.resident[name] = slot
+        self.loads += 1
+        return slot
+
+    def _write(self, slot: int, weights: AdapterWeights) -> None:
+        if weights.rank > self.rank:
+            self._grow_rank(weights.rank)
+        for module in weights.modules:
+            if module not in self.layers:
+                self._wrap(module)
+        for module, layer in self.layers.items():
+            layer.A[slot].zero_()
+            layer.B[slot].zero_()
+            if module in weights.modules:
+                a, b = weights.modules[module]
+                r = a.shape[0]
+                layer.A[slot, :r].copy_(a)
+                layer.B[slot, :, :r].copy_(b)
+
+    def _wrap(self, module: str) -> None:
+        parent_name, _, child = module.rpartition(".")
+        parent = self.model.get_submodule(parent_name)
+        base = getattr(parent, child)
+        S, R = self.n_slots + 1, max(self.rank, 1)
+        A = torch.zeros(S, R, base.in_features, device=self.device, dtype=self.dtype)
+        B = torch.zeros(S, base.out_features, R, device=self.device, dtype=self.dtype)
+        layer = LoRALinear(base, self.batch, A, B)
+        setattr(parent, child, layer)
+        self.layers[module] = layer
+
+    def _grow_rank(self, rank: int) -> None:
+        """Pad every stack to `rank` columns; the values already there keep their place."""
+        for layer in self.layers.values():
+            S, R, n_in = layer.A.shape
+            A = torch.zeros(S, rank, n_in, device=self.device, dtype=self.dtype)
+            B = torch.zeros(S, layer.B.shape[1], rank, device=self.device, dtype=self.dtype)
+            A[:, :R].copy_(layer.A)
+            B[:, :, :R].copy_(layer.B)
+            layer.A, layer.B = A, B
+        self.rank = rank
+
+    def device_bytes(self) -> int:
+        return sum(l.A.numel() * l.A.element_size() + l.B.numel() * l.B.element_size() for l in self.layers.values())
+
+
+def adapter_size(source_dir: str | os.PathLike) -> int:
+    """Bytes of an adapter's safetensors file on disk."""
+    return (Path(source_dir) / ADAPTER_WEIGHTS).stat().st_size

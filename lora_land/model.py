@@ -1,0 +1,171 @@
+"""The forward pass of a running batch: a transformers Llama/Mistral model over a row cache.
+
+`BatchedModel` drives the modules of a loaded `AutoModelForCausalLM` (embeddings, the
+decoder layers' projections, norms and MLPs, the rotary embedding, the LM head) with its
+own attention over a key/value cache whose rows belong to running requests. Rows join
+with `prefill` and leave with `remove` at any step; the others keep their cache as it is,
+so nobody's keys and values are ever recomputed. Each row's adapter slot reaches the
+LoRA layers through `BatchSlots`.
+
+Cache layout: per layer, keys and values of shape (rows, kv_heads, capacity, head_dim);
+the running rows are packed at the front, 0..n-1, in the scheduler's order. `remove(i)`
+moves the last row into place i, and the scheduler mirrors that move.
+
+It knows token ids, not text, and nothing of requests or adapters' names.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from lora_land.lora import BatchSlots
+
+CAPACITY_STEP = 256  # the cache grows in chunks of this many positions
+
+
+def _rotate_half(x: torch.Tensor) -> torch.Tensor:
+    x1, x2 = x.chunk(2, dim=-1)
+    return torch.cat((-x2, x1), dim=-1)
+
+
+def apply_rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+    """Rotary position embedding as Llama/Mistral apply it. x (N, H, T, hd); cos, sin (N, T, hd)."""
+    cos, sin = cos.unsqueeze(1), sin.unsqueeze(1)
+    return x * cos + _rotate_half(x) * sin
+
+
+class BatchedModel:
+    """Prefill and decode for a changing set of rows over one transformers causal LM."""
+
+    def __init__(self, hf_model: nn.Module, max_rows: int, batch: BatchSlots):
+        config = hf_model.config
+        if getattr(config, "model_type", None) not in {"llama", "mistral", "qwen2", "qwen3"}:
+            raise ValueError(f"model type {config.model_type!r} is not a Llama/Mistral-family model")
+        inner = hf_model.model
+        self.hf, self.embed, self.layers, self.norm = hf_model, inner.embed_tokens, inner.layers, inner.norm
+        self.rotary, self.lm_head = inner.rotary_emb, hf_model.lm_head
+        self.n_heads = config.num_attention_heads
+        self.n_kv = config.num_key_value_heads
+        self.head_dim = getattr(config, "head_dim", None) or config.hidden_size // config.num_attention_heads
+        window = getattr(config, "sliding_window", None)
+        # Within the sliding window Mistral's attention is plain causal attention.
+        self.max_context = min(config.max_position_embeddings, window or config.max_position_embeddings)
+        self.max_rows, self.batch = max_rows, batch
+        weight = next(p for p in hf_model.parameters() if p.is_floating_point())
+        self.device = weight.device
+        self.dtype = hf_model.dtype if hf_model.dtype.is_floating_point else torch.float32
+        self.capacity = 0
+        self.keys: list[torch.Tensor] = []
+        self.values: list[torch.Tensor] = []
+        self.lengths = torch.zeros(max_rows, dtype=torch.long, device=self.device)  # tokens cached per row
+        self.n = 0  # running rows
+
+    # --- cache --------------------------------------------------------------------
+
+    def _ensure_capacity(self, needed: int) -> None:
+        if needed <= self.capacity:
+            return
+        capacity = min(-(-needed // CAPACITY_STEP) * CAPACITY_STEP, max(self.max_context, needed))
+        shape = (self.max_rows, self.n_kv, capacity, self.head_dim)
+        new_k = [torch.zeros(shape, dtype=self.dtype, device=self.device) for _ in self.layers]
+        new_v = [torch.zeros(shape, dtype=self.dtype, device=self.device) for _ in self.layers]
+        for old, new in zip(self.keys + self.values, new_k + new_v):
+            new[:, :, : self.capacity].copy_(old)
+        self.keys, self.values, self.capacity = new_k, new_v, capacity
+
+    def remove(self, i: int) -> None:
+        """Drop row i: the last running row moves into its place (cache and length)."""
+        last = self.n - 1
+        if i != last:
+            length = int(self.lengths[last])
+            for cache in self.keys + self.values:
+                cache[i, :, :length].copy_(cache[last, :, :length])
+            self.lengths[i] = self.lengths[last]
+        self.lengths[last] = 0
+        self.n -= 1
+
+    def reset(self) -> None:
+        self.n = 0
+        self.lengths.zero_()
+
+    # --- forward ------------------------------------------------------------------
+
+    def _project(self, attn: nn.Module, x: torch.Tensor, positions: torch.Tensor):
+        """q, k, v of x (N, T, D) with rotary embedding at positions (N, T): (N, H|KV, T, hd)."""
+        N, T, _ = x.shape
+        q = attn.q_proj(x).view(N, T, -1, self.head_dim).transpose(1, 2)
+        k = attn.k_proj(x).view(N, T, -1, self.head_dim).transpose(1, 2)
+        v = attn.v_proj(x).view(N, T, -1, self.head_dim).transpose(1, 2)
+        if hasattr(attn, "q_norm"):  # Qwen3 normalises q and k per head
+            q, k = attn.q_norm(q), attn.k_norm(k)
+        cos, sin = self.rotary(v, positions)  # (N, T, hd)
+        return apply_rope(q, cos, sin), apply_rope(k, cos, sin), v
+
+    def _layers(self, x: torch.Tensor, positions: torch.Tensor, attend) -> torch.Tensor:
+        for index, layer in enumerate(self.layers):
+            h = layer.input_layernorm(x)
+            q, k, v = self._project(layer.self_attn, h, positions)
+            out = attend(index, q, k, v)  # (N, H, T, hd)
+            N, _, T, _ = out.shape
+            x = x + layer.self_attn.o_proj(out.transpose(1, 2).reshape(N, T, -1))
+            x = x + layer.mlp(layer.post_attention_layernorm(x))
+        return self.norm(x)
+
+    @torch.inference_mode()
+    def prefill(self, prompts: list[list[int]], slots: torch.Tensor | None) -> torch.Tensor:
+        """Add rows for `prompts` (token ids) at the end of the batch; logits of their last token.
+
+        Rows are right-padded to the longest prompt: with causal attention a real token
+        never sees a pad, and decode masks each row's cache by its own length.
+        Shapes: slots (M,), or None when every row is the base; returns (M, vocab).
+        """
+        M, T = len(prompts), max(len(p) for p in prompts)
+        if self.n + M > self.max_rows:
+            raise RuntimeError(f"{self.n + M} rows exceed the cache's {self.max_rows}")
+        self._ensure_capacity(T)
+        ids = torch.zeros(M, T, dtype=torch.long, device=self.device)
+        for j, p in enumerate(prompts):
+            ids[j, : len(p)] = torch.tensor(p, dtype=torch.long)
+        lengths = torch.tensor([len(p) for p in prompts], device=self.device)
+        positions = torch.arange(T, device=self.device).expand(M, T)
+        rows = slice(self.n, self.n + M)
+        gqa = self.n_heads != self.n_kv
+
+        def attend(index, q, k, v):
+            self.keys[index][rows, :, :T].copy_(k)
+            self.values[index][rows, :, :T].copy_(v)
+            return F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=gqa)
+
+        self.batch.slots = slots
+        x = self._layers(self.embed(ids).to(self.dtype), positions, attend)  # (M, T, D)
+        last = x[torch.arange(M, device=self.device), lengths - 1]  # (M, D)
+        self.lengths[rows] = lengths
+        self.n += M
+        return self.lm_head(last).float()
+
+    @torch.inference_mode()
+    def decode(self, tokens: torch.Tensor, slots: torch.Tensor | None) -> torch.Tensor:
+        """One new token for every running row. tokens (n,), slots (n,) or None; returns (n, vocab)."""
+        n = self.n
+        positions = self.lengths[:n].clone()  # (n,) where each row's token goes
+        self._ensure_capacity(int(positions.max()) + 1)
+        span = int(positions.max()) + 1
+        mask = torch.arange(span, device=self.device)[None, :] <= positions[:, None]  # (n, span)
+        mask = mask[:, None, None, :]  # (n, 1, 1, span)
+        rows = torch.arange(n, device=self.device)
+        gqa = self.n_heads != self.n_kv
+
+        def attend(index, q, k, v):
+            keys, values = self.keys[index], self.values[index]
+            keys[rows, :, positions] = k[:, :, 0]
+            values[rows, :, positions] = v[:, :, 0]
+            return F.scaled_dot_product_attention(
+                q, keys[:n, :, :span], values[:n, :, :span], attn_mask=mask, enable_gqa=gqa
+            )
+
+        self.batch.slots = slots
+        x = self._layers(self.embed(tokens[:, None]).to(self.dtype), positions[:, None], attend)  # (n, 1, D)
+        self.lengths[:n] += 1
+        return self.lm_head(x[:, 0]).float()
