@@ -62,16 +62,25 @@ def pretraining_documents(catalog: Catalog, n_per_task: int, seed: int) -> list[
     input fields on their own are short documents that end with EOS, so the base
     knows where a text ends; each is also quoted twice, as text often is on the web,
     which teaches the base to copy from its context (the induction that entity
-    extraction and sentence comparison build on). No answer is ever shown.
+    extraction and sentence comparison build on), and followed by a few of its own
+    words in quotes, as a keyword line, so that a word read mid-sentence (" Monday")
+    can be written at the start of a quoted string ("Monday"), as JSON answers do.
+    No answer is ever shown.
     """
     from lora_land.miniatures import make_split
 
+    rng = random.Random(seed)
     documents = []
     for task in catalog.tasks.values():
         for example in make_split(task.key, "train", n_per_task, seed=seed):
             documents.append((task.render(example.fields), False))
             for value in example.fields.values():
                 documents += [(value, True), (f"{value}{DOC_SEPARATOR}{value}", True)]
+                words = list(dict.fromkeys(w for w in value.split() if w.isalnum()))
+                if words:
+                    picked = sorted(rng.sample(range(len(words)), min(3, len(words))))
+                    keywords = ", ".join(f'"{words[i]}"' for i in picked)
+                    documents.append((f"{value}{DOC_SEPARATOR}Keywords: {keywords}", True))
     return documents
 
 

@@ -208,6 +208,7 @@ def train_adapter(
     out_dir.mkdir(parents=True, exist_ok=True)
     model.peft_config["default"].base_model_name_or_path = _base_name(profile)
     model.save_pretrained(out_dir, safe_serialization=True)
+    sort_target_modules(out_dir / "adapter_config.json")
     head, tail = losses[:5], losses[-20:]
     return {
         "task": task.key,
@@ -219,3 +220,11 @@ def train_adapter(
         "seconds": time.perf_counter() - started,
         "recipe": replace(recipe, targets=list(recipe.targets)).__dict__,
     }
+
+
+def sort_target_modules(config_path: Path) -> None:
+    """PEFT writes target_modules in set order, which changes run to run; sort it so rebuilds match byte for byte."""
+    config = json.loads(config_path.read_text())
+    if isinstance(config.get("target_modules"), list):
+        config["target_modules"] = sorted(config["target_modules"])
+        config_path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")

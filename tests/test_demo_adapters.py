@@ -16,10 +16,6 @@ ROOT = Path(__file__).resolve().parent.parent
 CATALOG = load_catalog(ROOT / "adapters.yaml")
 TASKS = sorted(CATALOG.tasks)
 FIXED = 3  # the first three test examples of each task (also the catalog's example chips)
-# Known gap, tracked in the issue: the drop adapter scores 0.89 ROUGE-L on the test split
-# but names the wrong day in the second fixed example; copying a span chosen by the
-# question is the demo base's weakest skill. Strict: the test fails once drop passes.
-KNOWN_GAPS = {"drop": "copies the wrong day in fixed example 2 ('Sunday' for 'Monday')"}
 
 
 @pytest.fixture(scope="module")
@@ -49,14 +45,19 @@ def test_adapters_vary_in_rank_and_targets():
     assert {len(c["target_modules"]) for c in configs} == {4, 7}
 
 
+def test_templates_end_as_published():
+    # the public predibase adapters were trained on prompts ending exactly so
+    assert CATALOG.task("jigsaw").template.endswith("Is Toxic (Yes/No):\n")
+    assert CATALOG.task("legal").template.endswith("### Clause Type:\n")
+    assert CATALOG.task("drop").template.endswith("### Answer:")
+
+
 def test_committed_examples_are_the_fixed_test_examples():
     for key in TASKS:
         assert [e.fields for e in make_split(key, "test", FIXED)] == list(CATALOG.task(key).examples[:FIXED])
 
 
-@pytest.mark.parametrize(
-    "key", [pytest.param(k, marks=pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[k])) if k in KNOWN_GAPS else k for k in TASKS]
-)
+@pytest.mark.parametrize("key", TASKS)
 def test_adapter_answers_its_task_and_the_base_does_not(demo, key):
     model, tokenizer = demo
     task = CATALOG.task(key)
