@@ -4,7 +4,8 @@
     python app.py --task glue_sst2         # every example of one task
     python app.py --task glue_sst2 --field sentence="what a wonderful film"
 
-Runs with plain PEFT on the chosen profile (default: the built-in demo, on the CPU).
+Runs on the engine (`lora_land.engine`): each fine-tuned row and its base row are
+admitted together and share every batch. Profile default: the built-in demo, on the CPU.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from lora_land.catalog import CatalogError, load_catalog
-    from lora_land.evaluate import generate, load_peft
+    from lora_land.engine import Engine
 
     try:
         catalog = load_catalog(args.config)
@@ -40,28 +41,30 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--field takes NAME=VALUE, got {malformed}")
     fields = dict(f.split("=", 1) for f in args.field)
 
-    model, tokenizer = load_peft(catalog, args.profile, tasks)
+    work = []
     for task in tasks:
         if fields:
             try:
-                prompts = [task.render(fields)]
+                work.append((task, [task.render(fields)]))
             except ValueError as exc:
                 parser.error(str(exc))
         else:
-            prompts = [task.render(e) for e in (task.examples if args.task else task.examples[:1])]
-        with model.disable_adapter():
-            base = generate(model, tokenizer, prompts, task.max_new_tokens)
-        if task.adapters[args.profile].source:
-            model.set_adapter(task.key)
-            tuned = generate(model, tokenizer, prompts, task.max_new_tokens)
-        else:
-            tuned = [f"(no adapter: {task.adapters[args.profile].unavailable})"] * len(prompts)
-        print(f"\n== {task.name} [{task.key}] ==")
-        for prompt, t, b in zip(prompts, tuned, base):
-            tail = prompt.strip().splitlines()[-3:]
-            print(textwrap.indent("\n".join(tail), "  > "))
-            print(f"  fine-tuned: {t.strip()!r}")
-            print(f"  base:       {b.strip()!r}")
+            work.append((task, [task.render(e) for e in (task.examples if args.task else task.examples[:1])]))
+
+    with Engine.from_config(args.config, args.profile, tasks=[t.key for t in tasks]) as engine:
+        for task, prompts in work:
+            print(f"\n== {task.name} [{task.key}] ==")
+            for prompt in prompts:
+                if task.key in engine.adapters():
+                    tuned_h, base_h = engine.compare(prompt, task.key, max_new_tokens=task.max_new_tokens)
+                    tuned = tuned_h.result().text
+                else:
+                    base_h = engine.submit(prompt, "base", max_new_tokens=task.max_new_tokens)
+                    tuned = f"(no adapter: {engine.refused.get(task.key, 'not loaded')})"
+                tail = prompt.strip().splitlines()[-3:]
+                print(textwrap.indent("\n".join(tail), "  > "))
+                print(f"  fine-tuned: {tuned.strip()!r}")
+                print(f"  base:       {base_h.result().text.strip()!r}")
     return 0
 
 

@@ -95,7 +95,7 @@ class Engine:
         prof = catalog.profile(profile)
         tokenizer = load_tokenizer(prof)
         model = load_base_model(prof, quantize=quantize, device=device)
-        wanted = [catalog.task(k) for k in (tasks or catalog.tasks)]
+        wanted = [catalog.task(k) for k in (catalog.tasks if tasks is None else tasks)]
         sources = {t.key: t.adapters[profile].source for t in wanted if t.adapters[profile].source}
         engine = cls(model, tokenizer, base_name=prof.base, root=catalog.path.parent,
                      max_adapters=max_adapters or max(1, len(sources)), limits=limits)

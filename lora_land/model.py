@@ -114,12 +114,12 @@ class BatchedModel:
         return self.norm(x)
 
     @torch.inference_mode()
-    def prefill(self, prompts: list[list[int]], slots: torch.Tensor | None) -> torch.Tensor:
+    def prefill(self, prompts: list[list[int]], slots: list[int]) -> torch.Tensor:
         """Add rows for `prompts` (token ids) at the end of the batch; logits of their last token.
 
         Rows are right-padded to the longest prompt: with causal attention a real token
         never sees a pad, and decode masks each row's cache by its own length.
-        Shapes: slots (M,), or None when every row is the base; returns (M, vocab).
+        `slots` holds each new row's adapter slot (0 = base). Returns (M, vocab).
         """
         M, T = len(prompts), max(len(p) for p in prompts)
         if self.n + M > self.max_rows:
@@ -138,7 +138,7 @@ class BatchedModel:
             self.values[index][rows, :, :T].copy_(v)
             return F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=gqa)
 
-        self.batch.slots = slots
+        self.batch.set(slots, T)
         x = self._layers(self.embed(ids).to(self.dtype), positions, attend)  # (M, T, D)
         last = x[torch.arange(M, device=self.device), lengths - 1]  # (M, D)
         self.lengths[rows] = lengths
@@ -146,8 +146,8 @@ class BatchedModel:
         return self.lm_head(last).float()
 
     @torch.inference_mode()
-    def decode(self, tokens: torch.Tensor, slots: torch.Tensor | None) -> torch.Tensor:
-        """One new token for every running row. tokens (n,), slots (n,) or None; returns (n, vocab)."""
+    def decode(self, tokens: torch.Tensor, slots: list[int]) -> torch.Tensor:
+        """One new token for every running row. tokens (n,), one slot per row; returns (n, vocab)."""
         n = self.n
         positions = self.lengths[:n].clone()  # (n,) where each row's token goes
         self._ensure_capacity(int(positions.max()) + 1)
@@ -165,7 +165,7 @@ class BatchedModel:
                 q, keys[:n, :, :span], values[:n, :, :span], attn_mask=mask, enable_gqa=gqa
             )
 
-        self.batch.slots = slots
+        self.batch.set(slots, 1)
         x = self._layers(self.embed(tokens[:, None]).to(self.dtype), positions[:, None], attend)  # (n, 1, D)
         self.lengths[:n] += 1
         return self.lm_head(x[:, 0]).float()

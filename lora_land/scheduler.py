@@ -167,16 +167,34 @@ class RequestHandle:
 
 
 class Detokenizer:
-    """Incremental decoding that never emits half a character (the TGI/vLLM offsets method)."""
+    """Incremental decoding that never emits half a character.
+
+    Fast tokenizers use the `tokenizers` library's own `DecodeStream`; others fall back
+    to the prefix/read offsets method of TGI and vLLM (two decodes per token).
+    """
 
     def __init__(self, tokenizer):
         self.tokenizer = tokenizer
         self.ids: list[int] = []
         self.prefix = 0  # start of the window decoded for context
         self.read = 0  # tokens already turned into text
+        self.emitted = 0  # characters returned so far
+        self.backend = getattr(tokenizer, "backend_tokenizer", None)
+        self.stream = None
+        if self.backend is not None:
+            from tokenizers.decoders import DecodeStream
+
+            self.stream = DecodeStream(skip_special_tokens=True)
 
     def push(self, token: int) -> str:
         self.ids.append(token)
+        piece = self._step(token)
+        self.emitted += len(piece)
+        return piece
+
+    def _step(self, token: int) -> str:
+        if self.stream is not None:
+            return self.stream.step(self.backend, token) or ""
         decode = self.tokenizer.decode
         before = decode(self.ids[self.prefix : self.read], skip_special_tokens=True)
         after = decode(self.ids[self.prefix :], skip_special_tokens=True)
@@ -186,12 +204,11 @@ class Detokenizer:
         return ""
 
     def flush(self) -> str:
-        """Whatever is still held at the end (a final incomplete character included)."""
-        decode = self.tokenizer.decode
-        before = decode(self.ids[self.prefix : self.read], skip_special_tokens=True)
-        after = decode(self.ids[self.prefix :], skip_special_tokens=True)
-        self.prefix = self.read = len(self.ids)
-        return after[len(before) :]
+        """Whatever is still held at the end (an unfinished character comes out as U+FFFD)."""
+        whole = self.tokenizer.decode(self.ids, skip_special_tokens=True)
+        rest = whole[self.emitted :] if len(whole) > self.emitted else ""
+        self.emitted += len(rest)
+        return rest
 
 
 @dataclass
@@ -324,14 +341,10 @@ class Scheduler:
             self._prefill(admitted)
         if self.rows:
             tokens = torch.tensor([r.last_token for r in self.rows], device=self.model.device)
-            logits = self.model.decode(tokens, self._slots(self.rows))
+            logits = self.model.decode(tokens, [r.slot for r in self.rows])
             self._advance(logits, list(range(len(self.rows))))
         self.steps += 1
         self.step_seconds += time.perf_counter() - started
-
-    def _slots(self, rows: list[Row]) -> torch.Tensor | None:
-        slots = [r.slot for r in rows]
-        return torch.tensor(slots, device=self.model.device) if any(slots) else None
 
     def _sweep_queue(self) -> None:
         """End queued requests whose caller cancelled them (or went away) before they ran."""
@@ -361,8 +374,7 @@ class Scheduler:
                     rows_now <= self.limits.max_rows
                     and (in_flight + need <= self.limits.max_tokens or not (self.rows or admitted))
                     and (prefill + new_prompt <= self.limits.max_prefill_tokens or not admitted)
-                    and all(self.bank.can_acquire(a) for a in adapters)
-                    and len(adapters - set(self.bank.resident)) <= self._free_slots()
+                    and self._room_for(adapters)
                 )
                 if not fits:
                     break
@@ -380,13 +392,23 @@ class Scheduler:
             prefill += new_prompt
         return admitted
 
-    def _free_slots(self) -> int:
-        used = len(self.bank.resident)
-        unheld = sum(1 for s in self.bank.resident.values() if self.bank.holders[s] == 0)
-        return self.bank.n_slots - used + unheld
+    def _room_for(self, adapters: set[str]) -> bool:
+        """Whether every adapter of a group can hold a device slot at once."""
+        bank = self.bank
+        new = adapters - set(bank.resident)
+        evictable = sum(1 for name, s in bank.resident.items() if bank.holders[s] == 0 and name not in adapters)
+        return len(new) <= bank.n_slots - len(bank.resident) + evictable
 
     def _prefill(self, rows: list[Row]) -> None:
-        logits = self.model.prefill([r.request.prompt_ids for r in rows], self._slots(rows))
+        try:
+            logits = self.model.prefill([r.request.prompt_ids for r in rows], [r.slot for r in rows])
+        except Exception as exc:  # only the newcomers fail; the running rows go on
+            log.exception("prefill failed")
+            now = time.perf_counter()
+            for row in rows:
+                self.bank.release(row.slot)
+                self._send_done(row.request, _completion(row.request, "", "error", 0, row, now, f"{type(exc).__name__}: {exc}"))
+            return
         start = len(self.rows)
         self.rows.extend(rows)
         self._advance(logits, list(range(start, start + len(rows))))

@@ -193,6 +193,17 @@ def test_more_adapters_than_device_slots_swap_in_lru(engine):
         assert small.stats()["adapter_swaps"] >= 8 and small.stats()["adapters_on_device"] == 3
 
 
+def test_one_device_slot_serves_adapters_in_turn(engine):
+    keys = ["glue_sst2", "glue_cola", "glue_sst2", "dbpedia"]
+    texts = [prompt(k) for k in keys]
+    expected = engine.generate(texts, keys, max_new_tokens=6)
+    with Engine.from_config(ROOT / "adapters.yaml", "demo", max_adapters=1, tasks=sorted(set(keys))) as one:
+        handles = [one.submit(t, k, max_new_tokens=6) for t, k in zip(texts, keys)]
+        pair = one.compare(texts[1], "glue_cola", max_new_tokens=6)
+        assert [h.result(timeout=60).text for h in handles] == expected
+        assert pair[0].result(timeout=60).text == expected[1]
+
+
 def test_a_full_queue_says_busy():
     limits = Limits(max_rows=1, max_queue=2)
     with Engine.from_config(ROOT / "adapters.yaml", "demo", tasks=["glue_sst2"], limits=limits) as small:
@@ -244,11 +255,14 @@ def test_nf4_base_on_cpu_matches_peft_on_the_same_base():
 # --- streaming text -------------------------------------------------------------------
 
 
-def test_incremental_detokenization_never_breaks_a_character():
+@pytest.mark.parametrize("method", ["DecodeStream", "offsets"])
+def test_incremental_detokenization_never_breaks_a_character(method):
     tokenizer = load_tokenizer(CATALOG.profile("demo"))
     text = "Zoë said “naïve” 😀 and 東京 — fine ✓"
     ids = tokenizer(text, add_special_tokens=False)["input_ids"]
     detok = Detokenizer(tokenizer)
+    if method == "offsets":
+        detok.stream = None  # as for a tokenizer without a fast backend
     pieces = [detok.push(i) for i in ids] + [detok.flush()]
     assert not any("\ufffd" in p for p in pieces)
     assert "".join(pieces) == tokenizer.decode(ids) == text

@@ -10,15 +10,23 @@ from peft import LoraConfig, get_peft_model
 from safetensors.torch import save_file
 from transformers import MistralConfig, MistralForCausalLM
 
-from lora_land.lora import AdapterError, SlotBank, batched_lora, batched_lora_reference, read_adapter
+from lora_land.lora import (
+    AdapterError,
+    SlotBank,
+    batched_lora,
+    batched_lora_gather,
+    batched_lora_reference,
+    plan_slots,
+    read_adapter,
+)
 
 S, R, IN, OUT = 9, 8, 24, 40  # slots (0 = base), padded rank, layer shape
 
 
 def _stacks(seed=0):
     g = torch.Generator().manual_seed(seed)
-    A = torch.randn(S, R, IN, generator=g)
-    B = torch.randn(S, OUT, R, generator=g)
+    A = torch.randn(S, IN, R, generator=g)
+    B = torch.randn(S, R, OUT, generator=g)
     A[0], B[0] = 0, 0  # the base slot
     return A, B
 
@@ -40,16 +48,26 @@ MIXES = {
 
 @pytest.mark.parametrize("mix", MIXES)
 @pytest.mark.parametrize("T", [1, 7])
-def test_batched_lora_matches_the_reference(mix, T):
-    rng = random.Random(T)
+@pytest.mark.parametrize("n", [1, 8, 24])
+def test_batched_lora_matches_the_reference(mix, T, n):
+    rng = random.Random(T * 100 + n)
     A, B = _stacks()
-    n = 8
-    slots = torch.tensor(MIXES[mix](n, rng))
-    x = torch.randn(n, T, IN)
-    got = batched_lora(x, A, B, slots)
-    assert got.shape == (n, T, OUT)
-    torch.testing.assert_close(got, batched_lora_reference(x, A, B, slots), rtol=1e-5, atol=1e-5)
+    slots_list = MIXES[mix](min(n, S - 1) if mix == "all distinct" else n, rng)
+    slots = torch.tensor(slots_list)
+    x = torch.randn(len(slots_list), T, IN)
+    expected = batched_lora_reference(x, A, B, slots)
+    got = batched_lora(x, A, B, plan_slots(slots_list, T, S))
+    assert got.shape == (len(slots_list), T, OUT)
+    torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(batched_lora_gather(x, A, B, slots), expected, rtol=1e-5, atol=1e-5)
     assert torch.all(got[slots == 0] == 0)  # base rows get exact zeros
+
+
+def test_plan_reads_the_stacks_in_place_when_most_slots_are_used():
+    assert plan_slots(list(range(1, S)), 1, S).groups is None  # every slot: no weight is copied
+    few = plan_slots([3, 3, 5, 0], 2, S)
+    assert few.groups.tolist() == [0, 3, 5] and few.M == 4  # two rows of adapter 3, two tokens each
+    assert few.index.tolist() == [4, 5, 6, 7, 8, 9, 0, 1]
 
 
 # --- adapters on a tiny model -----------------------------------------------------
@@ -204,8 +222,8 @@ def test_slot_bank_swaps_least_recently_used_and_never_a_held_slot(tiny, tmp_pat
     q = bank.layers["model.layers.0.self_attn.q_proj"]
     v = bank.layers["model.layers.0.self_attn.v_proj"]
     assert torch.all(q.A[s2] == 0) and torch.all(q.B[s2] == 0)
-    a, b = bank.host["a2"].modules["model.layers.0.self_attn.v_proj"]
-    assert torch.equal(v.A[s2, :2], a) and torch.all(v.A[s2, 2:] == 0) and torch.equal(v.B[s2, :, :2], b)
+    a, b = bank.host["a2"].modules["model.layers.0.self_attn.v_proj"]  # (r, in), (out, r)
+    assert torch.equal(v.A[s2, :, :2], a.T) and torch.all(v.A[s2, :, 2:] == 0) and torch.equal(v.B[s2, :2], b.T)
     assert torch.all(q.A[0] == 0) and torch.all(v.B[0] == 0)  # slot 0 stays the base
 
 
@@ -223,7 +241,7 @@ def test_lora_linear_equals_peft_for_each_row(tiny, tmp_path):
         bank.register(read_adapter(f"a{i}", str(tmp_path / f"a{i}"), ours, base_dir))
     slots = [bank.acquire(f"a{i}") for i in range(3)] + [0]
     ids = torch.randint(0, 64, (4, 5))
-    bank.batch.slots = torch.tensor(slots)
+    bank.batch.set(slots, ids.shape[1])
     with torch.no_grad():
         got = ours(input_ids=ids).logits
         for row, pm in enumerate(peft_models):

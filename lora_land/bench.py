@@ -1,0 +1,403 @@
+"""`python -m lora_land.bench`: how fast the engine serves many adapters, as ratios within one run.
+
+Measured on one machine in one process, so every figure has its baseline beside it:
+
+(a) mixed-adapter cost: a 32-row batch over 25 adapters versus the same batch on the
+    base alone, for the engine and for PEFT's `adapter_names=` mixed batch, on the demo
+    model and on a ~150M-parameter Mistral-shaped model with random weights and adapters;
+(b) the engine on a base-only batch versus `model.generate` on the same batch;
+(c) load: requests arriving at random (Poisson) over 25 adapters, mixed prompt and answer
+    lengths, served by the engine, by one-at-a-time PEFT (`set_adapter` + `generate`)
+    and by static batches that run to completion: throughput, p50 and p95 latency;
+(d) compare: an adapter+base pair versus one request;
+(e) memory: resident memory with the adapters loaded versus none.
+
+It prints a table and writes the figures as JSON. Not a test: machines are noisy, so
+nothing here asserts a number.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import gc
+import json
+import platform
+import random
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import torch
+
+from lora_land.catalog import load_catalog
+from lora_land.engine import Engine, Limits
+
+ROWS, NEW_TOKENS, N_ADAPTERS = 32, 32, 25
+SHAPES_150M = dict(hidden_size=768, intermediate_size=2048, num_hidden_layers=16, num_attention_heads=12,
+                   num_key_value_heads=4, vocab_size=32000, max_position_embeddings=2048)
+SHAPES_7B = dict(hidden_size=4096, intermediate_size=14336, num_hidden_layers=32, num_attention_heads=32,
+                 num_key_value_heads=8, vocab_size=32000, max_position_embeddings=32768, sliding_window=4096)
+RECIPES = [(8, "attention"), (16, "all"), (4, "attention"), (8, "all"), (16, "attention")]  # cycled over adapters
+ATTENTION = ["q_proj", "k_proj", "v_proj", "o_proj"]
+ALL_LINEAR = ATTENTION + ["gate_proj", "up_proj", "down_proj"]
+
+
+def rss_bytes() -> int:
+    """Resident memory of this process (Linux /proc; 0 elsewhere)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def best_of(fn, repeat: int) -> float:
+    """The fastest of `repeat` timed runs of fn() (after one warm-up run), in seconds."""
+    fn()
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def sync(device) -> None:
+    if torch.device(device).type == "cuda":
+        torch.cuda.synchronize()
+
+
+# --- models and adapters ------------------------------------------------------------
+
+
+def random_model(shapes: dict, dtype: torch.dtype, device: str, quantize: str | None, seed: int = 0):
+    """A Mistral-shaped model with random weights (nothing is downloaded), saved and loaded as a user would."""
+    from transformers import AutoModelForCausalLM, MistralConfig, MistralForCausalLM
+
+    torch.manual_seed(seed)
+    config = MistralConfig(**{"sliding_window": None, **shapes})
+    model = MistralForCausalLM(config).to(dtype)
+    if quantize is None:
+        return model.to(device).eval()
+    directory = tempfile.mkdtemp(prefix="lora-land-bench-base-")
+    model.save_pretrained(directory)
+    del model
+    from transformers import BitsAndBytesConfig
+
+    q = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=dtype)
+    return AutoModelForCausalLM.from_pretrained(directory, quantization_config=q, device_map={"": device},
+                                                dtype=dtype).eval()
+
+
+def write_random_adapters(model, directory: Path, n: int, base_name: str, seed: int = 0) -> list[Path]:
+    """n PEFT adapter directories with random weights, ranks 4/8/16, attention-only or all linear."""
+    from peft import LoraConfig
+    from safetensors.torch import save_file
+
+    g = torch.Generator().manual_seed(seed)
+    shapes = {name: (m.in_features, m.out_features) for name, m in model.named_modules()
+              if name.rsplit(".", 1)[-1] in ALL_LINEAR and hasattr(m, "in_features")}
+    out = []
+    for i in range(n):
+        rank, kind = RECIPES[i % len(RECIPES)]
+        targets = ALL_LINEAR if kind == "all" else ATTENTION
+        path = directory / f"adapter{i:03d}"
+        LoraConfig(r=rank, lora_alpha=2 * rank, target_modules=targets, base_model_name_or_path=base_name).save_pretrained(path)
+        tensors = {}
+        for name, (n_in, n_out) in shapes.items():
+            if name.rsplit(".", 1)[-1] in targets:
+                tensors[f"base_model.model.{name}.lora_A.weight"] = torch.randn(rank, n_in, generator=g) / n_in**0.5
+                tensors[f"base_model.model.{name}.lora_B.weight"] = torch.randn(n_out, rank, generator=g) * 0.01
+        save_file(tensors, str(path / "adapter_model.safetensors"))
+        out.append(path)
+    return out
+
+
+def peft_model(model, names: list[str], paths: list[Path]):
+    from peft import PeftModel
+
+    peft = PeftModel.from_pretrained(copy.deepcopy(model), str(paths[0]), adapter_name=names[0])
+    for name, path in zip(names[1:], paths[1:]):
+        peft.load_adapter(str(path), adapter_name=name)
+    return peft.eval()
+
+
+# --- (a) and (b): one batch -------------------------------------------------------------
+
+
+def hf_generate(model, tokenizer, prompts, new_tokens, **kwargs):
+    enc = tokenizer(prompts, return_tensors="pt", padding=True).to(model.device)
+    with torch.inference_mode():
+        model.generate(**enc, max_new_tokens=new_tokens, min_new_tokens=new_tokens, do_sample=False,
+                       pad_token_id=tokenizer.pad_token_id, **kwargs)
+    sync(model.device)
+
+
+def engine_generate(engine, prompts, adapters, new_tokens):
+    engine.generate(prompts, adapters, max_new_tokens=new_tokens, ignore_eos=True)
+    sync(engine.model.device)
+
+
+def batch_section(label, engine, hf_base, peft, tokenizer, prompts, names, repeat, with_peft=True) -> dict:
+    """(a) and (b) on one model: seconds for ROWS rows x NEW_TOKENS tokens, and the ratios."""
+    mixed = [names[i % len(names)] for i in range(len(prompts))]
+    tokenizer.padding_side = "left"
+    r = {"model": label, "rows": len(prompts), "new_tokens": NEW_TOKENS, "adapters_in_batch": len(set(mixed))}
+    r["engine_base_s"] = best_of(lambda: engine_generate(engine, prompts, ["base"] * len(prompts), NEW_TOKENS), repeat)
+    r["engine_mixed_s"] = best_of(lambda: engine_generate(engine, prompts, mixed, NEW_TOKENS), repeat)
+    r["hf_generate_base_s"] = best_of(lambda: hf_generate(hf_base, tokenizer, prompts, NEW_TOKENS), repeat)
+    r["engine_mixed_over_base"] = r["engine_mixed_s"] / r["engine_base_s"]
+    r["engine_base_speed_vs_generate"] = r["hf_generate_base_s"] / r["engine_base_s"]
+    if with_peft:
+        def peft_base():
+            with peft.disable_adapter():
+                hf_generate(peft, tokenizer, prompts, NEW_TOKENS)
+        r["peft_base_s"] = best_of(peft_base, repeat)
+        r["peft_mixed_s"] = best_of(lambda: hf_generate(peft, tokenizer, prompts, NEW_TOKENS, adapter_names=mixed), repeat)
+        r["peft_mixed_over_base"] = r["peft_mixed_s"] / r["peft_base_s"]
+        r["engine_mixed_speedup_over_peft_mixed"] = r["peft_mixed_s"] / r["engine_mixed_s"]
+    return r
+
+
+# --- (c) load -------------------------------------------------------------------------------
+
+
+def workload(catalog, n: int, rate: float, seed: int) -> list[tuple[float, str, str, int]]:
+    """(arrival second, prompt, adapter, answer tokens): Poisson arrivals over the 25 tasks."""
+    from lora_land.miniatures import make_split
+
+    rng = random.Random(seed)
+    tasks = [t for t in catalog.tasks.values() if t.adapters["demo"].source]
+    pool = {t.key: [t.render(e.fields) for e in make_split(t.key, "test", 8, seed=seed)] for t in tasks}
+    at, out = 0.0, []
+    for _ in range(n):
+        at += rng.expovariate(rate)
+        task = rng.choice(tasks)
+        out.append((at, rng.choice(pool[task.key]), task.key, rng.choice([4, 8, 16, 32, 48, 64])))
+    return out
+
+
+def percentile(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def summarise(name: str, latencies: list[float], tokens: int, wall: float) -> dict:
+    return {"server": name, "requests": len(latencies), "seconds": wall, "tokens_per_second": tokens / wall,
+            "requests_per_second": len(latencies) / wall, "p50_latency_s": percentile(latencies, 0.5),
+            "p95_latency_s": percentile(latencies, 0.95)}
+
+
+def load_engine(engine, work) -> dict:
+    """Each request submitted at its arrival time; latency = arrival to last token."""
+    done: list[float] = [0.0] * len(work)
+    start = time.perf_counter()
+
+    def client(i, arrival, prompt, adapter, n):
+        handle = engine.submit(prompt, adapter, max_new_tokens=n, ignore_eos=True)
+        handle.result()
+        done[i] = time.perf_counter() - start - arrival
+
+    threads = []
+    for i, (arrival, prompt, adapter, n) in enumerate(work):
+        time.sleep(max(0.0, arrival - (time.perf_counter() - start)))
+        t = threading.Thread(target=client, args=(i, arrival, prompt, adapter, n))
+        t.start()
+        threads.append(t)
+    for t in threads:
+        t.join()
+    return summarise("engine (continuous batching)", done, sum(w[3] for w in work), time.perf_counter() - start)
+
+
+def load_static(engine, work, batch: int) -> dict:
+    """Static batching: whatever has arrived (up to `batch`) runs together until all of it is done."""
+    done: list[float] = [0.0] * len(work)
+    start, i = time.perf_counter(), 0
+    while i < len(work):
+        now = time.perf_counter() - start
+        if work[i][0] > now:
+            time.sleep(work[i][0] - now)
+            now = work[i][0]
+        group = [j for j in range(i, min(len(work), i + batch)) if work[j][0] <= now]
+        handles = [engine.submit(work[j][1], work[j][2], max_new_tokens=work[j][3], ignore_eos=True) for j in group]
+        for h in handles:
+            h.result()
+        finished = time.perf_counter() - start
+        for j in group:
+            done[j] = finished - work[j][0]
+        i = group[-1] + 1
+    return summarise(f"static batches of up to {batch}", done, sum(w[3] for w in work), time.perf_counter() - start)
+
+
+def load_one_at_a_time(peft, tokenizer, work) -> dict:
+    """One request at a time through PEFT: set_adapter, then generate."""
+    done: list[float] = [0.0] * len(work)
+    start = time.perf_counter()
+    for i, (arrival, prompt, adapter, n) in enumerate(work):
+        now = time.perf_counter() - start
+        if arrival > now:
+            time.sleep(arrival - now)
+        peft.set_adapter(adapter)
+        hf_generate(peft, tokenizer, [prompt], n)
+        done[i] = time.perf_counter() - start - arrival
+    return summarise("PEFT one at a time", done, sum(w[3] for w in work), time.perf_counter() - start)
+
+
+# --- (d) compare -----------------------------------------------------------------------------
+
+
+def compare_section(engine, prompt: str, adapter: str, repeat: int) -> dict:
+    def one():
+        engine.submit(prompt, adapter, max_new_tokens=NEW_TOKENS, ignore_eos=True).result()
+
+    def pair():
+        a, b = engine.compare(prompt, adapter, max_new_tokens=NEW_TOKENS, ignore_eos=True)
+        a.result(), b.result()
+
+    single, both = best_of(one, repeat), best_of(pair, repeat)
+    return {"one_request_s": single, "pair_s": both, "pair_over_one": both / single}
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+
+def run(args) -> dict:
+    torch.manual_seed(0)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    catalog = load_catalog(args.config)
+    report: dict = {"machine": {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+                                "threads": torch.get_num_threads(), "torch": torch.__version__,
+                                "device": args.device or catalog.profile("demo").device},
+                    "quick": args.quick}
+    repeat = 1 if args.quick else 3
+    n_requests = args.requests or (60 if args.quick else 200)
+
+    # the demo model and its 25 trained adapters
+    from lora_land.loading import load_base_model, load_tokenizer
+
+    prof = catalog.profile("demo")
+    tokenizer = load_tokenizer(prof)
+    rss_before = rss_bytes()
+    engine = Engine.from_config(args.config, "demo", device=args.device, limits=Limits(max_rows=ROWS))
+    names = engine.adapters()[:N_ADAPTERS]
+    rng = random.Random(0)
+    from lora_land.miniatures import make_split
+
+    prompts = [catalog.task(k).render(make_split(k, "test", 1)[0].fields) for k in names]
+    prompts = [prompts[i % len(prompts)] for i in range(ROWS)]
+    demo_base = load_base_model(prof, device=args.device)
+    paths = [catalog.task(k).adapters["demo"].source for k in names]
+    demo_peft = peft_model(demo_base, names, paths)
+    engine.generate(prompts[: len(names)], names, max_new_tokens=1)  # every adapter into its slot
+    report["memory"] = {"rss_engine_with_25_adapters_MB": (rss_bytes() - rss_before) / 2**20}
+
+    print("(a, b) demo model ...", flush=True)
+    report["batch"] = [batch_section("demo (2.4M)", engine, demo_base, demo_peft, tokenizer, prompts, names, repeat)]
+    print("(d) compare ...", flush=True)
+    report["compare"] = compare_section(engine, prompts[0], names[0], repeat)
+    print(f"(c) load: {n_requests} requests ...", flush=True)
+    work = workload(catalog, n_requests, rate=args.rate, seed=0)
+    report["load"] = {"requests": n_requests, "rate_per_second": args.rate, "servers": [
+        load_engine(engine, work), load_static(engine, work, ROWS), load_one_at_a_time(demo_peft, tokenizer, work)]}
+    engine.close()
+    del engine, demo_peft
+    gc.collect()
+
+    # (e) memory on the demo: none versus 25 adapters
+    rss0 = rss_bytes()
+    bare = Engine.from_config(args.config, "demo", device=args.device, tasks=[])
+    rss_bare = rss_bytes()
+    for key, path in zip(names, paths):
+        bare.add_adapter(key, path)
+    bare.generate(prompts[: len(names)], names, max_new_tokens=1)
+    rss_full = rss_bytes()
+    report["memory"].update({"rss_engine_no_adapters_MB": (rss_bare - rss0) / 2**20,
+                             "rss_added_by_25_adapters_MB": (rss_full - rss_bare) / 2**20,
+                             "adapter_host_MB": sum(bare.bank.host[n].nbytes for n in names) / 2**20,
+                             "adapter_slots_on_device_MB": bare.bank.device_bytes() / 2**20})
+    bare.close()
+
+    if not args.skip_150m:
+        print("(a, b) 150M random model ...", flush=True)
+        report["batch"].append(random_section("Mistral-shaped 150M, random", SHAPES_150M, torch.float32,
+                                              args.device or "cpu", None, tokenizer, prompts, repeat, with_peft=True))
+    for dtype_name, quantize in args.mistral_shapes:
+        dtype = {"bf16": torch.bfloat16, "fp32": torch.float32}[dtype_name]
+        for n in args.mistral_adapters:
+            print(f"Mistral-7B shapes, {dtype_name} {quantize or ''}, {n} adapters ...", flush=True)
+            report["batch"].append(random_section(f"Mistral-7B shapes {dtype_name}{' NF4' if quantize else ''}, {n} adapters",
+                                                  SHAPES_7B, dtype, args.device or "cuda", quantize, tokenizer, prompts,
+                                                  repeat, with_peft=True, n_adapters=n))
+    return report
+
+
+def random_section(label, shapes, dtype, device, quantize, tokenizer, prompts, repeat, with_peft, n_adapters=N_ADAPTERS):
+    model = random_model(shapes, dtype, device, quantize)
+    params = sum(p.numel() for p in model.parameters())
+    with tempfile.TemporaryDirectory(prefix="lora-land-bench-") as tmp:
+        paths = write_random_adapters(model, Path(tmp), n_adapters, base_name="random")
+        names = [p.name for p in paths]
+        engine = Engine(model, tokenizer, base_name="random", max_adapters=n_adapters, limits=Limits(max_rows=ROWS))
+        for name, path in zip(names, paths):
+            engine.add_adapter(name, str(path))
+        peft = peft_model(model, names, paths) if with_peft else None
+        short = [p[-400:] for p in prompts]  # short prompts: the decode steps are what differ
+        section = batch_section(label, engine, model, peft, tokenizer, short, names, repeat, with_peft)
+        section["parameters"] = params
+        engine.close()
+    return section
+
+
+def print_report(report: dict) -> None:
+    print("\n(a, b) one batch of %d rows x %d new tokens" % (ROWS, NEW_TOKENS))
+    print(f"{'model':<44} {'engine mixed/base':>18} {'PEFT mixed/base':>16} {'engine vs PEFT mixed':>21} {'engine base vs generate':>24}")
+    for r in report["batch"]:
+        peft = f"{r['peft_mixed_over_base']:.2f}x" if "peft_mixed_over_base" in r else "-"
+        speed = f"{r['engine_mixed_speedup_over_peft_mixed']:.2f}x faster" if "peft_mixed_s" in r else "-"
+        print(f"{r['model']:<44} {r['engine_mixed_over_base']:>17.2f}x {peft:>16} {speed:>21} {r['engine_base_speed_vs_generate']:>23.2f}x")
+    if "load" in report:
+        load = report["load"]
+        print(f"\n(c) load: {load['requests']} Poisson requests at {load['rate_per_second']}/s over 25 adapters")
+        print(f"{'server':<32} {'tokens/s':>9} {'p50 s':>7} {'p95 s':>7}")
+        for s in load["servers"]:
+            print(f"{s['server']:<32} {s['tokens_per_second']:>9.1f} {s['p50_latency_s']:>7.2f} {s['p95_latency_s']:>7.2f}")
+    if "compare" in report:
+        c = report["compare"]
+        print(f"\n(d) compare: pair {c['pair_s']:.3f}s vs one request {c['one_request_s']:.3f}s = {c['pair_over_one']:.2f}x")
+    if "memory" in report:
+        m = report["memory"]
+        print(f"\n(e) memory: engine without adapters {m['rss_engine_no_adapters_MB']:.1f} MB RSS; 25 adapters add "
+              f"{m['rss_added_by_25_adapters_MB']:.1f} MB (host copies {m['adapter_host_MB']:.1f} MB, "
+              f"device slots {m['adapter_slots_on_device_MB']:.1f} MB)")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m lora_land.bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--config", default="adapters.yaml")
+    parser.add_argument("--device", default=None, help="defaults to the demo profile's device")
+    parser.add_argument("--out", default="docs/bench/demo-cpu.json", help="where the JSON goes")
+    parser.add_argument("--quick", action="store_true", help="one repetition and 60 requests: a smoke run")
+    parser.add_argument("--requests", type=int, default=None, help="(c) how many requests (default 200)")
+    parser.add_argument("--rate", type=float, default=20.0, help="(c) arrivals per second")
+    parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--skip-150m", action="store_true")
+    parser.add_argument("--mistral-shapes", nargs="*", default=[], type=lambda s: tuple(s.split(":")) if ":" in s else (s, None),
+                        help="on a GPU: e.g. bf16 bf16:nf4 (random weights at Mistral-7B's shapes)")
+    parser.add_argument("--mistral-adapters", nargs="*", type=int, default=[1, 8, 25, 100])
+    args = parser.parse_args(argv)
+    report = run(args)
+    print_report(report)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"\nwrote {out}")
+
+
+if __name__ == "__main__":
+    main()
