@@ -164,6 +164,45 @@ def batch_section(label, engine, hf_base, peft, tokenizer, prompts, names, repea
     return r
 
 
+# --- (f) the op itself ---------------------------------------------------------------------
+
+
+def op_section(repeat: int) -> list[dict]:
+    """batched_lora (grouped, SGMV-style) versus the per-row gather (BGMV-style) and the base layer alone."""
+    from lora_land.lora import batched_lora, batched_lora_gather, plan_slots
+
+    rng = random.Random(0)
+    S, R = N_ADAPTERS + 1, 16
+    mixes = {
+        "25 adapters, uniform": lambda n: [1 + i % N_ADAPTERS for i in range(n)],
+        "zipf-skewed": lambda n: rng.choices(range(1, S), weights=[1 / k for k in range(1, S)], k=n),
+        "one adapter": lambda n: [3] * n,
+        "half base rows": lambda n: [0 if i % 2 else 1 + i % 5 for i in range(n)],
+    }
+    rows = []
+    for label, n_in, n_out in [("demo MLP 192->512", 192, 512), ("150M MLP 768->2048", 768, 2048)]:
+        A, B = torch.randn(S, n_in, R) * 0.01, torch.randn(S, R, n_out) * 0.01
+        A[0], B[0] = 0, 0
+        layer = torch.nn.Linear(n_in, n_out, bias=False)
+        for phase, N, T in [("decode", ROWS, 1), ("prefill", 4, 128)]:
+            x = torch.randn(N, T, n_in)
+            with torch.inference_mode():
+                base_us = per_call_us(lambda: layer(x), repeat)
+                for mix, make in mixes.items():
+                    slots = make(N)
+                    t = torch.tensor(slots)
+                    plan = plan_slots(slots, T, S)  # once per forward pass in the engine, shared by all layers
+                    grouped = per_call_us(lambda: batched_lora(x, A, B, plan), repeat)
+                    gather = per_call_us(lambda: batched_lora_gather(x, A, B, t), repeat)
+                    rows.append({"layer": label, "phase": phase, "rows": N, "tokens_per_row": T, "mix": mix,
+                                 "base_layer_us": base_us, "grouped_us": grouped, "gather_us": gather})
+    return rows
+
+
+def per_call_us(fn, repeat: int, calls: int = 200) -> float:
+    return best_of(lambda: [fn() for _ in range(calls)], repeat) / calls * 1e6
+
+
 # --- (c) load -------------------------------------------------------------------------------
 
 
@@ -263,6 +302,38 @@ def compare_section(engine, prompt: str, adapter: str, repeat: int) -> dict:
     return {"one_request_s": single, "pair_s": both, "pair_over_one": both / single}
 
 
+# --- (e) memory ----------------------------------------------------------------------------
+
+_PROBE = """
+import json, sys
+from lora_land import bench
+from lora_land.catalog import load_catalog
+from lora_land.engine import Engine
+from lora_land.miniatures import make_split
+config, device, n = sys.argv[1], sys.argv[2] or None, int(sys.argv[3])
+catalog = load_catalog(config)
+every = [k for k, t in catalog.tasks.items() if t.adapters["demo"].source]
+keys = every[:n]
+engine = Engine.from_config(config, "demo", device=device, tasks=keys)
+prompts = [catalog.task(k).render(make_split(k, "test", 1)[0].fields) for k in every]
+# the same batch either way (so the same activations), with every adapter in its device slot or none
+engine.generate(prompts, keys + ["base"] * (len(every) - len(keys)), max_new_tokens=2)
+print(json.dumps({"rss_MB": bench.rss_bytes() / 2**20, "slots_MB": engine.bank.device_bytes() / 2**20,
+                  "host_MB": sum(engine.bank.host[k].nbytes for k in keys) / 2**20}))
+engine.close()
+"""
+
+
+def memory_probe(config: str, device: str | None, n_adapters: int) -> dict:
+    """Resident memory of a fresh process serving the demo with its first n adapters."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", _PROBE, str(config), device or "", str(n_adapters)],
+                         check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
 # --- the run -----------------------------------------------------------------------------------
 
 
@@ -283,7 +354,6 @@ def run(args) -> dict:
 
     prof = catalog.profile("demo")
     tokenizer = load_tokenizer(prof)
-    rss_before = rss_bytes()
     engine = Engine.from_config(args.config, "demo", device=args.device, limits=Limits(max_rows=ROWS))
     names = engine.adapters()[:N_ADAPTERS]
     rng = random.Random(0)
@@ -291,16 +361,15 @@ def run(args) -> dict:
 
     prompts = [catalog.task(k).render(make_split(k, "test", 1)[0].fields) for k in names]
     prompts = [prompts[i % len(prompts)] for i in range(ROWS)]
+    engine.generate(prompts[: len(names)], names, max_new_tokens=1)  # every adapter into its slot
+    print("(d) compare ...", flush=True)
+    report["compare"] = compare_section(engine, prompts[0], names[0], repeat)
     demo_base = load_base_model(prof, device=args.device)
     paths = [catalog.task(k).adapters["demo"].source for k in names]
     demo_peft = peft_model(demo_base, names, paths)
-    engine.generate(prompts[: len(names)], names, max_new_tokens=1)  # every adapter into its slot
-    report["memory"] = {"rss_engine_with_25_adapters_MB": (rss_bytes() - rss_before) / 2**20}
 
     print("(a, b) demo model ...", flush=True)
     report["batch"] = [batch_section("demo (2.4M)", engine, demo_base, demo_peft, tokenizer, prompts, names, repeat)]
-    print("(d) compare ...", flush=True)
-    report["compare"] = compare_section(engine, prompts[0], names[0], repeat)
     print(f"(c) load: {n_requests} requests ...", flush=True)
     work = workload(catalog, n_requests, rate=args.rate, seed=0)
     report["load"] = {"requests": n_requests, "rate_per_second": args.rate, "servers": [
@@ -309,19 +378,15 @@ def run(args) -> dict:
     del engine, demo_peft
     gc.collect()
 
-    # (e) memory on the demo: none versus 25 adapters
-    rss0 = rss_bytes()
-    bare = Engine.from_config(args.config, "demo", device=args.device, tasks=[])
-    rss_bare = rss_bytes()
-    for key, path in zip(names, paths):
-        bare.add_adapter(key, path)
-    bare.generate(prompts[: len(names)], names, max_new_tokens=1)
-    rss_full = rss_bytes()
-    report["memory"].update({"rss_engine_no_adapters_MB": (rss_bare - rss0) / 2**20,
-                             "rss_added_by_25_adapters_MB": (rss_full - rss_bare) / 2**20,
-                             "adapter_host_MB": sum(bare.bank.host[n].nbytes for n in names) / 2**20,
-                             "adapter_slots_on_device_MB": bare.bank.device_bytes() / 2**20})
-    bare.close()
+    # (e) memory on the demo, each in a fresh process: the engine without adapters, with all 25
+    print("(e) memory ...", flush=True)
+    bare, full = (memory_probe(args.config, args.device, n) for n in (0, len(names)))
+    report["memory"] = {"rss_engine_no_adapters_MB": bare["rss_MB"], "rss_engine_25_adapters_MB": full["rss_MB"],
+                        "rss_added_by_25_adapters_MB": full["rss_MB"] - bare["rss_MB"],
+                        "adapter_host_MB": full["host_MB"], "adapter_slots_on_device_MB": full["slots_MB"]}
+
+    print("(f) the batched LoRA op ...", flush=True)
+    report["op"] = op_section(repeat)
 
     if not args.skip_150m:
         print("(a, b) 150M random model ...", flush=True)
@@ -343,12 +408,13 @@ def random_section(label, shapes, dtype, device, quantize, tokenizer, prompts, r
     with tempfile.TemporaryDirectory(prefix="lora-land-bench-") as tmp:
         paths = write_random_adapters(model, Path(tmp), n_adapters, base_name="random")
         names = [p.name for p in paths]
+        plain = copy.deepcopy(model)  # the engine wraps its own model's layers; the baselines get an untouched copy
+        peft = peft_model(plain, names, paths) if with_peft else None
         engine = Engine(model, tokenizer, base_name="random", max_adapters=n_adapters, limits=Limits(max_rows=ROWS))
         for name, path in zip(names, paths):
             engine.add_adapter(name, str(path))
-        peft = peft_model(model, names, paths) if with_peft else None
         short = [p[-400:] for p in prompts]  # short prompts: the decode steps are what differ
-        section = batch_section(label, engine, model, peft, tokenizer, short, names, repeat, with_peft)
+        section = batch_section(label, engine, plain, peft, tokenizer, short, names, repeat, with_peft)
         section["parameters"] = params
         engine.close()
     return section
@@ -370,9 +436,15 @@ def print_report(report: dict) -> None:
     if "compare" in report:
         c = report["compare"]
         print(f"\n(d) compare: pair {c['pair_s']:.3f}s vs one request {c['one_request_s']:.3f}s = {c['pair_over_one']:.2f}x")
+    if "op" in report:
+        print("\n(f) the batched LoRA op, microseconds per call (base layer alone beside it)")
+        print(f"{'layer':<20} {'phase':<8} {'mix':<22} {'base layer':>10} {'grouped':>8} {'gather':>8}")
+        for r in report["op"]:
+            print(f"{r['layer']:<20} {r['phase']:<8} {r['mix']:<22} {r['base_layer_us']:>10.0f} {r['grouped_us']:>8.0f} {r['gather_us']:>8.0f}")
     if "memory" in report:
         m = report["memory"]
-        print(f"\n(e) memory: engine without adapters {m['rss_engine_no_adapters_MB']:.1f} MB RSS; 25 adapters add "
+        print(f"\n(e) memory: a process serving the demo without adapters {m['rss_engine_no_adapters_MB']:.0f} MB RSS, "
+              f"with 25 {m['rss_engine_25_adapters_MB']:.0f} MB: the adapters add "
               f"{m['rss_added_by_25_adapters_MB']:.1f} MB (host copies {m['adapter_host_MB']:.1f} MB, "
               f"device slots {m['adapter_slots_on_device_MB']:.1f} MB)")
 
@@ -384,7 +456,8 @@ def main(argv=None) -> None:
     parser.add_argument("--out", default="docs/bench/demo-cpu.json", help="where the JSON goes")
     parser.add_argument("--quick", action="store_true", help="one repetition and 60 requests: a smoke run")
     parser.add_argument("--requests", type=int, default=None, help="(c) how many requests (default 200)")
-    parser.add_argument("--rate", type=float, default=20.0, help="(c) arrivals per second")
+    parser.add_argument("--rate", type=float, default=100.0,
+                        help="(c) arrivals per second (default: more than any of the servers keeps up with)")
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--skip-150m", action="store_true")
     parser.add_argument("--mistral-shapes", nargs="*", default=[], type=lambda s: tuple(s.split(":")) if ":" in s else (s, None),

@@ -12,9 +12,10 @@ layer that applies it, and the slot bank that keeps many adapters stacked on the
   adapter does not target stays zero in its slot, and `alpha / r` (or `alpha / sqrt(r)`
   for rsLoRA) is folded into B. More adapters than slots wait in host memory and are
   swapped in least-recently-used.
-- `LoRALinear` wraps a base linear layer (float or bitsandbytes 4-bit) and adds
-  `batched_lora` for the rows of the current batch, whose slots the engine sets once per
-  forward pass.
+- `LoRALinear` wraps a base linear layer (float or bitsandbytes 4-bit) and adds each
+  row's update for the rows of the current batch, whose slots the engine sets once per
+  forward pass: grouped by adapter (`batched_lora`) for decode, gathered per row
+  (`batched_lora_gather`) for prefill, whichever measured faster for that shape.
 
 It knows nothing of requests, scheduling or tokenization.
 """
@@ -59,6 +60,8 @@ class SlotPlan:
     groups: torch.Tensor | None  # (G,) slot ids, or None for all S slots in place
     G: int
     M: int
+    slots: torch.Tensor  # (N,) long, each row's slot
+    T: int
 
     def scatter(self, x: torch.Tensor) -> torch.Tensor:
         """x (N, T, in) into the zero-padded grouped layout (G, M, in)."""
@@ -85,7 +88,8 @@ def plan_slots(slots: list[int], T: int, n_slots: int, device=None) -> SlotPlan:
     M = max(counts.values()) * T
     index = torch.tensor([g * M + k * T for g, k in starts], device=device)[:, None] + torch.arange(T, device=device)
     groups = None if in_place else torch.tensor(used, device=device)
-    return SlotPlan(index=index.reshape(-1), groups=groups, G=n_slots if in_place else len(used), M=M)
+    return SlotPlan(index=index.reshape(-1), groups=groups, G=n_slots if in_place else len(used), M=M,
+                    slots=torch.tensor(slots, device=device), T=T)
 
 
 def batched_lora(x: torch.Tensor, A: torch.Tensor, B: torch.Tensor, plan: SlotPlan,
@@ -119,7 +123,9 @@ def batched_lora(x: torch.Tensor, A: torch.Tensor, B: torch.Tensor, plan: SlotPl
 def batched_lora_gather(x: torch.Tensor, A: torch.Tensor, B: torch.Tensor, slots: torch.Tensor) -> torch.Tensor:
     """The same update gathered per row (BGMV-style): each row copies its adapter's A and B.
 
-    Kept for the benchmark's comparison; `batched_lora` measured faster on every mix we tried.
+    Used for prefill, where each row has many tokens to pay for its copy and grouping
+    would pad every adapter's group to the longest; `batched_lora` is used for decode,
+    where one token per row makes the copies dominate (`python -m lora_land.bench`, part f).
     Shapes: x (N, T, in); A (S, in, R); B (S, R, out); slots (N,). Returns (N, T, out).
     """
     return torch.bmm(torch.bmm(x, A.index_select(0, slots)), B.index_select(0, slots))
@@ -311,6 +317,8 @@ class LoRALinear(nn.Module):
         if plan is None:
             return y
         x = x.to(self.A.dtype)
+        if plan.T > 1:  # prefill
+            return y + batched_lora_gather(x, self.A, self.B, plan.slots).to(y.dtype)
         return y + batched_lora(x, self.A, self.B, plan, self.batch.grouped(x)).to(y.dtype)
 
 

@@ -139,7 +139,10 @@ class BatchedModel:
             return F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=gqa)
 
         self.batch.set(slots, T)
-        x = self._layers(self.embed(ids).to(self.dtype), positions, attend)  # (M, T, D)
+        try:
+            x = self._layers(self.embed(ids).to(self.dtype), positions, attend)  # (M, T, D)
+        finally:
+            self.batch.set(None, 0)  # outside the engine's passes the layers are the plain base
         last = x[torch.arange(M, device=self.device), lengths - 1]  # (M, D)
         self.lengths[rows] = lengths
         self.n += M
@@ -166,6 +169,9 @@ class BatchedModel:
             )
 
         self.batch.set(slots, 1)
-        x = self._layers(self.embed(tokens[:, None]).to(self.dtype), positions[:, None], attend)  # (n, 1, D)
+        try:
+            x = self._layers(self.embed(tokens[:, None]).to(self.dtype), positions[:, None], attend)  # (n, 1, D)
+        finally:
+            self.batch.set(None, 0)
         self.lengths[:n] += 1
         return self.lm_head(x[:, 0]).float()

@@ -7,7 +7,7 @@ from lora_land import bench
 
 def test_bench_smoke_run_writes_every_section(tmp_path, capsys):
     out = tmp_path / "bench.json"
-    bench.main(["--quick", "--skip-150m", "--requests", "12", "--rate", "50", "--out", str(out)])
+    bench.main(["--quick", "--skip-150m", "--requests", "12", "--out", str(out)])
     report = json.loads(out.read_text())
     (batch,) = report["batch"]
     assert batch["adapters_in_batch"] == 25 and batch["rows"] == 32
