@@ -204,6 +204,20 @@ def test_one_device_slot_serves_adapters_in_turn(engine):
         assert pair[0].result(timeout=60).text == expected[1]
 
 
+def test_tokens_in_flight_are_limited():
+    text = prompt("glue_sst2")
+    with Engine.from_config(ROOT / "adapters.yaml", "demo", tasks=["glue_sst2"]) as probe:
+        need = probe.count_tokens(text) + 40
+    with Engine.from_config(ROOT / "adapters.yaml", "demo", tasks=["glue_sst2"], limits=Limits(max_tokens=need)) as small:
+        first = small.submit(text, "base", max_new_tokens=40, ignore_eos=True)
+        second = small.submit(text, "base", max_new_tokens=40, ignore_eos=True)
+        a, b = first.result(timeout=60), second.result(timeout=60)
+        # the second could only start once the first had left the batch
+        assert b.queue_seconds >= a.total_seconds - a.queue_seconds - 0.05
+        with pytest.raises(PromptTooLong, match="per batch"):
+            small.submit(text, "base", max_new_tokens=41)
+
+
 def test_a_full_queue_says_busy():
     limits = Limits(max_rows=1, max_queue=2)
     with Engine.from_config(ROOT / "adapters.yaml", "demo", tasks=["glue_sst2"], limits=limits) as small:
@@ -272,3 +286,42 @@ def test_stop_hold():
     assert stop_hold("abc###", ("###END",)) == 3
     assert stop_hold("abc", ("xyz",)) == 0
     assert stop_hold("ab", ("b c", "abq")) == 2
+
+
+def test_a_llama_model_with_random_adapters_matches_peft(tmp_path):
+    """Any Llama/Mistral-family model: a tiny random Llama, adapters of other ranks and targets."""
+    import copy
+
+    from peft import LoraConfig, get_peft_model
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    tokenizer = load_tokenizer(CATALOG.profile("demo"))
+    tokenizer.padding_side = "left"
+    torch.manual_seed(0)
+    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=64, intermediate_size=96, num_hidden_layers=2,
+                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=256,
+                         bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id)
+    model = LlamaForCausalLM(config).eval()
+    recipes = {"a": (2, ["q_proj", "v_proj"], {}), "b": (8, ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj",
+                                                               "up_proj", "down_proj"], {"use_rslora": True})}
+    peft = {}
+    for name, (r, targets, extra) in recipes.items():
+        peft[name] = get_peft_model(copy.deepcopy(model), LoraConfig(r=r, lora_alpha=16, target_modules=targets, **extra))
+        for key, p in peft[name].named_parameters():
+            if "lora_" in key:
+                p.data.normal_(0, 0.3)
+        peft[name].save_pretrained(tmp_path / name)
+        peft[name].eval()
+    engine = Engine(copy.deepcopy(model), tokenizer, base_name="", max_adapters=2)
+    with engine:
+        for name in recipes:
+            engine.add_adapter(name, str(tmp_path / name))
+        texts = [prompt("glue_sst2"), prompt("wikisql"), prompt("drop")]
+        got = engine.generate(texts * 3, ["a"] * 3 + ["b"] * 3 + ["base"] * 3, max_new_tokens=10, ignore_eos=True)
+    for i, text in enumerate(texts * 3):
+        reference = peft["a" if i < 3 else "b"] if i < 6 else model
+        enc = tokenizer([text], return_tensors="pt")
+        with torch.no_grad():
+            out = reference.generate(**enc, max_new_tokens=10, min_new_tokens=10, do_sample=False,
+                                     pad_token_id=tokenizer.pad_token_id)
+        assert got[i] == tokenizer.decode(out[0, enc["input_ids"].shape[1]:], skip_special_tokens=True), i
