@@ -181,7 +181,8 @@ class Engine:
 
     def compare(self, prompt: str, adapter: str, **params) -> tuple[RequestHandle, RequestHandle]:
         """The adapter's answer and the base model's, admitted together so they share every batch."""
-        pair = [self.make_request(prompt, adapter, **params), self.make_request(prompt, BASE, **params)]
+        tuned = self.make_request(prompt, adapter, **params)
+        pair = [tuned, Request(prompt=prompt, adapter=BASE, params=tuned.params, prompt_ids=tuned.prompt_ids)]
         if self.limits.max_rows < 2:
             raise InvalidRequest("a side-by-side comparison needs max_rows of at least 2")
         self.scheduler.submit(pair)

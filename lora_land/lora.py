@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import threading
 from collections import OrderedDict
@@ -60,8 +59,6 @@ class SlotPlan:
     groups: torch.Tensor | None  # (G,) slot ids, or None for all S slots in place
     G: int
     M: int
-    slots: torch.Tensor  # (N,) long, each row's slot
-    T: int
 
     def scatter(self, x: torch.Tensor) -> torch.Tensor:
         """x (N, T, in) into the zero-padded grouped layout (G, M, in)."""
@@ -88,13 +85,12 @@ def plan_slots(slots: list[int], T: int, n_slots: int, device=None) -> SlotPlan:
     M = max(counts.values()) * T
     index = torch.tensor([g * M + k * T for g, k in starts], device=device)[:, None] + torch.arange(T, device=device)
     groups = None if in_place else torch.tensor(used, device=device)
-    return SlotPlan(index=index.reshape(-1), groups=groups, G=n_slots if in_place else len(used), M=M,
-                    slots=torch.tensor(slots, device=device), T=T)
+    return SlotPlan(index=index.reshape(-1), groups=groups, G=n_slots if in_place else len(used), M=M)
 
 
 def batched_lora(x: torch.Tensor, A: torch.Tensor, B: torch.Tensor, plan: SlotPlan,
                  grouped: torch.Tensor | None = None) -> torch.Tensor:
-    """Each row's own low-rank update, computed per adapter group (SGMV-style), for decode and prefill.
+    """Each row's own low-rank update, computed per adapter group (SGMV-style); the engine's decode op.
 
     Semantics:
         for i in range(N):
@@ -276,19 +272,23 @@ def _linear_shape(layer: nn.Module, module: str, adapter: str) -> tuple[int, int
 class BatchSlots:
     """The adapter slots of the batch being run, shared by every LoRALinear of a model.
 
-    `plan` is None when every row is the base (the layers skip the LoRA term
-    altogether); otherwise the SlotPlan of this forward pass.
+    `slots` is None when every row is the base (the layers skip the LoRA term
+    altogether); otherwise each row's slot (N,). A decode pass (one token per row) also
+    gets its SlotPlan, built once here for every layer.
     """
 
     def __init__(self, n_slots: int = 0, device=None):
         self.n_slots, self.device = n_slots, device
+        self.slots: torch.Tensor | None = None
         self.plan: SlotPlan | None = None
         self._input: torch.Tensor | None = None
         self._grouped: torch.Tensor | None = None
 
     def set(self, slots: list[int] | None, T: int) -> None:
         """Rows' slots (slot 0 = base) for the next forward pass of T tokens per row."""
-        self.plan = plan_slots(slots, T, self.n_slots + 1, self.device) if slots and any(slots) else None
+        active = bool(slots) and any(slots)
+        self.slots = torch.tensor(slots, device=self.device) if active else None
+        self.plan = plan_slots(slots, T, self.n_slots + 1, self.device) if active and T == 1 else None
         self._input = self._grouped = None
 
     def grouped(self, x: torch.Tensor) -> torch.Tensor:
@@ -313,13 +313,13 @@ class LoRALinear(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = self.base(x)
-        plan = self.batch.plan
-        if plan is None:
+        batch = self.batch
+        if batch.slots is None:
             return y
         x = x.to(self.A.dtype)
-        if plan.T > 1:  # prefill
-            return y + batched_lora_gather(x, self.A, self.B, plan.slots).to(y.dtype)
-        return y + batched_lora(x, self.A, self.B, plan, self.batch.grouped(x)).to(y.dtype)
+        if batch.plan is None:  # prefill: many tokens per row
+            return y + batched_lora_gather(x, self.A, self.B, batch.slots).to(y.dtype)
+        return y + batched_lora(x, self.A, self.B, batch.plan, batch.grouped(x)).to(y.dtype)
 
 
 # --- the slot bank --------------------------------------------------------------
@@ -330,7 +330,8 @@ class SlotBank:
 
     Slot 0 is the base model (all zeros) and never holds an adapter; slots 1..n_slots
     hold resident adapters. `acquire(name)` makes an adapter resident (evicting the least
-    recently used adapter no running row holds) and counts the row that holds it;
+    recently used adapter no running row holds; the scheduler checks there is room
+    first) and counts the row that holds it;
     `release(slot)` uncounts it. Every method runs on the engine thread, between forward
     passes, except `register`, which only touches host memory and takes the lock.
     """
@@ -361,11 +362,15 @@ class SlotBank:
             return name in self.host
 
     # device side (engine thread)
+    def room_for(self, names: set[str]) -> bool:
+        """Whether all of `names` can hold device slots at once, now (evicting only unheld ones)."""
+        names = names - {"base"}
+        new = names - set(self.resident)
+        evictable = sum(1 for n, s in self.resident.items() if self.holders[s] == 0 and n not in names)
+        return len(new) <= self.n_slots - len(self.resident) + evictable
+
     def can_acquire(self, name: str) -> bool:
-        """Whether `name` is resident, or a free or unheld slot can take it now."""
-        if name in self.resident:
-            return True
-        return len(self.resident) < self.n_slots or any(self.holders[s] == 0 for s in self.resident.values())
+        return self.room_for({name})
 
     def acquire(self, name: str) -> int:
         """The slot of `name`, made resident if needed, with one more holder."""
@@ -439,7 +444,3 @@ class SlotBank:
     def device_bytes(self) -> int:
         return sum(l.A.numel() * l.A.element_size() + l.B.numel() * l.B.element_size() for l in self.layers.values())
 
-
-def adapter_size(source_dir: str | os.PathLike) -> int:
-    """Bytes of an adapter's safetensors file on disk."""
-    return (Path(source_dir) / ADAPTER_WEIGHTS).stat().st_size

@@ -251,8 +251,8 @@ def sample(logits: torch.Tensor, rows: list[Row]) -> list[int]:
             scores = scores.masked_fill(scores < kth, float("-inf"))
         if p.top_p < 1:
             ordered, order = torch.sort(scores, descending=True)
-            cumulative = ordered.softmax(-1).cumsum(-1)
-            drop = cumulative - ordered.softmax(-1) >= p.top_p  # keep the smallest prefix reaching top_p
+            probs = ordered.softmax(-1)
+            drop = probs.cumsum(-1) - probs >= p.top_p  # keep the smallest prefix reaching top_p
             scores[order[drop]] = float("-inf")
         probs = scores.softmax(-1)
         tokens[i] = int(torch.multinomial(probs, 1, generator=row.generator))
@@ -374,7 +374,7 @@ class Scheduler:
                     rows_now <= self.limits.max_rows
                     and (in_flight + need <= self.limits.max_tokens or not (self.rows or admitted))
                     and (prefill + new_prompt <= self.limits.max_prefill_tokens or not admitted)
-                    and self._room_for(adapters)
+                    and self.bank.room_for(adapters)
                 )
                 if not fits:
                     break
@@ -391,13 +391,6 @@ class Scheduler:
             in_flight += need
             prefill += new_prompt
         return admitted
-
-    def _room_for(self, adapters: set[str]) -> bool:
-        """Whether every adapter of a group can hold a device slot at once."""
-        bank = self.bank
-        new = adapters - set(bank.resident)
-        evictable = sum(1 for name, s in bank.resident.items() if bank.holders[s] == 0 and name not in adapters)
-        return len(new) <= bank.n_slots - len(bank.resident) + evictable
 
     def _prefill(self, rows: list[Row]) -> None:
         try:
