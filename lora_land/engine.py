@@ -188,6 +188,23 @@ class Engine:
         self.scheduler.submit(pair)
         return RequestHandle(pair[0]), RequestHandle(pair[1])
 
+    def submit_together(self, items: list[tuple[str, str]], **params) -> list[RequestHandle]:
+        """Queue several (prompt, adapter) requests as one group: admitted in the same step, or not at all.
+
+        A chat's fine-tuned and base columns use this: each has its own history, so
+        their prompts differ, yet they share every batch like `compare`'s pair.
+        """
+        if not items:
+            raise InvalidRequest("nothing to submit")
+        return self.submit_group([self.make_request(prompt, adapter, **params) for prompt, adapter in items])
+
+    def submit_group(self, requests: list[Request]) -> list[RequestHandle]:
+        """Queue requests made by `make_request` as one group; raise EngineBusy / EngineClosed."""
+        if len(requests) > self.limits.max_rows:
+            raise InvalidRequest(f"a group of {len(requests)} requests exceeds max_rows {self.limits.max_rows}")
+        self.scheduler.submit(requests)
+        return [RequestHandle(r) for r in requests]
+
     def stream(self, prompt: str, adapter: str = BASE, **params):
         """Yield the answer's text piece by piece; closing the generator cancels the request."""
         handle = self.submit(prompt, adapter, **params)

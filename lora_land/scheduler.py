@@ -112,6 +112,7 @@ class Completion:
     total_seconds: float
     tokens_per_second: float
     error: str | None = None
+    batch_peak: int = 0  # the most rows that shared a batch with this request (itself included)
 
 
 @dataclass
@@ -225,6 +226,7 @@ class Row:
     tokens_out: int = 0
     last_token: int = 0
     first_token_at: float | None = None
+    batch_peak: int = 0  # the most rows the batch held while this row ran
 
 
 def stop_hold(text: str, stops: tuple[str, ...]) -> int:
@@ -340,6 +342,10 @@ class Scheduler:
         if admitted:
             self._prefill(admitted)
         if self.rows:
+            n = len(self.rows)
+            for row in self.rows:
+                if row.batch_peak < n:
+                    row.batch_peak = n
             tokens = torch.tensor([r.last_token for r in self.rows], device=self.model.device)
             logits = self.model.decode(tokens, [r.slot for r in self.rows])
             self._advance(logits, list(range(len(self.rows))))
@@ -404,6 +410,8 @@ class Scheduler:
             return
         start = len(self.rows)
         self.rows.extend(rows)
+        for row in rows:
+            row.batch_peak = len(self.rows)
         self._advance(logits, list(range(start, start + len(rows))))
 
     def _advance(self, logits: torch.Tensor, indices: list[int]) -> None:
@@ -507,4 +515,5 @@ def _completion(request: Request, text: str, reason: str, tokens_out: int, row: 
         total_seconds=now - request.arrived,
         tokens_per_second=tokens_out / running if running > 0 and tokens_out else 0.0,
         error=error,
+        batch_peak=row.batch_peak if row else 0,
     )

@@ -1,0 +1,306 @@
+"""The log: every generation in SQLite, the base model's answer beside the adapter's.
+
+One row per request, from the page or the API. The row is written when the request is
+accepted (status "incomplete") and completed when it ends ("complete", "error",
+"cancelled"), so a crash mid-answer leaves an incomplete row, never a missing one.
+
+The file is plain SQLite in WAL mode, made and read through sqlite-utils; it opens as-is
+in `sqlite-utils` and `datasette`. The schema is versioned by numbered migrations,
+recorded in the `_migrations` table (the pattern of simonw/llm).
+
+The store knows nothing of Gradio, HTTP or tensors: it takes and gives plain values.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import sqlite_utils
+
+TABLE = "generations"
+STATUSES = ("incomplete", "complete", "error", "cancelled")
+VOTES = ("fine-tuned", "base", "tie", "both-bad")
+SOURCES = ("page", "api")
+# The per-side figures a finished request fills in, as (column suffix, Completion field).
+SIDE_FIGURES = (
+    ("finish_reason", "finish_reason"),
+    ("tokens_out", "tokens_out"),
+    ("ttft", "time_to_first_token"),
+    ("total_seconds", "total_seconds"),
+    ("tokens_per_second", "tokens_per_second"),
+)
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = []
+
+
+def migration(fn: Callable[[sqlite_utils.Database], None]) -> Callable[[sqlite_utils.Database], None]:
+    MIGRATIONS.append(fn)
+    return fn
+
+
+@migration
+def m001_generations(db: sqlite_utils.Database) -> None:
+    db[TABLE].create(
+        {
+            "id": int,
+            "created": str,  # ISO 8601, UTC: when the request was accepted
+            "finished": str,  # when it ended; NULL while incomplete
+            "source": str,  # "page" or "api"
+            "kind": str,  # "compare", "chat" or "completion"
+            "adapter": str,  # the task adapter, or "base"
+            "fields": str,  # JSON: the template's field values (or the chat messages)
+            "prompt": str,  # the rendered prompt the model read
+            "output": str,  # the adapter's answer
+            "base_output": str,  # the base model's answer to the same prompt; NULL if not run
+            "params": str,  # JSON: the sampling parameters
+            "status": str,  # one of STATUSES
+            "error": str,
+            "tokens_in": int,
+            "queue_seconds": float,
+            "finish_reason": str,
+            "tokens_out": int,
+            "ttft": float,  # seconds from acceptance to the first token
+            "total_seconds": float,
+            "tokens_per_second": float,
+            "base_finish_reason": str,
+            "base_tokens_out": int,
+            "base_ttft": float,
+            "base_total_seconds": float,
+            "base_tokens_per_second": float,
+            "vote": str,  # one of VOTES, or NULL
+        },
+        pk="id",
+    )
+    db[TABLE].create_index(["created"])
+    db[TABLE].create_index(["adapter", "status"])
+
+
+@migration
+def m002_search(db: sqlite_utils.Database) -> None:
+    db[TABLE].enable_fts(["prompt", "output", "base_output"], create_triggers=True, tokenize="porter")
+
+
+@migration
+def m003_batching(db: sqlite_utils.Database) -> None:
+    # How many rows the engine's batch held at most while this request ran, and when the vote came.
+    db[TABLE].add_column("batch_peak", int)
+    db[TABLE].add_column("voted", str)
+
+
+def migrate(db: sqlite_utils.Database) -> list[str]:
+    """Apply the migrations this database has not had yet; return their names."""
+    db["_migrations"].create({"name": str, "applied": str}, pk="name", if_not_exists=True)
+    done = {row["name"] for row in db["_migrations"].rows}
+    applied = []
+    for fn in MIGRATIONS:
+        if fn.__name__ in done:
+            continue
+        with db.conn:
+            fn(db)
+            db["_migrations"].insert({"name": fn.__name__, "applied": now()})
+        applied.append(fn.__name__)
+    return applied
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+class Store:
+    """The generations log. Thread-safe: every call takes one lock around one connection."""
+
+    def __init__(self, path: str | Path = ":memory:"):
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+        self.db = sqlite_utils.Database(conn)
+        self.lock = threading.Lock()
+        with self.lock:
+            if self.path != ":memory:":
+                self.db.enable_wal()
+            migrate(self.db)
+        self.table = self.db[TABLE]
+
+    # --- writing ------------------------------------------------------------------
+
+    def begin(self, *, source: str, kind: str, adapter: str, fields: dict | list, prompt: str,
+              params: dict, base: bool) -> int:
+        """Record an accepted request; returns its row id. The row reads "incomplete" until `finish`."""
+        if source not in SOURCES:
+            raise ValueError(f"source must be one of {SOURCES}, got {source!r}")
+        row = {
+            "created": now(),
+            "source": source,
+            "kind": kind,
+            "adapter": adapter,
+            "fields": json.dumps(fields, ensure_ascii=False),
+            "prompt": prompt,
+            "output": "",
+            "base_output": "" if base else None,
+            "params": json.dumps(params, ensure_ascii=False),
+            "status": "incomplete",
+        }
+        with self.lock, self.db.conn:
+            return self.table.insert(row).last_pk
+
+    def progress(self, row_id: int, *, output: str | None = None, base_output: str | None = None) -> None:
+        """Save the answers so far (an interrupted request keeps what it had)."""
+        update = {k: v for k, v in (("output", output), ("base_output", base_output)) if v is not None}
+        if update:
+            with self.lock, self.db.conn:
+                self.table.update(row_id, update)
+
+    def finish(self, row_id: int, *, status: str, tuned: Any = None, base: Any = None, error: str | None = None,
+               batch_peak: int | None = None) -> None:
+        """Complete a row from the engine's Completions (`tuned` is the adapter's, `base` the base's)."""
+        if status not in STATUSES:
+            raise ValueError(f"status must be one of {STATUSES}, got {status!r}")
+        update: dict[str, Any] = {"status": status, "finished": now(), "error": error, "batch_peak": batch_peak}
+        for prefix, done in (("", tuned), ("base_", base)):
+            if done is None:
+                continue
+            update[f"{prefix}output"] = done.text
+            for column, attr in SIDE_FIGURES:
+                update[f"{prefix}{column}"] = getattr(done, attr)
+        if tuned is not None:
+            update["tokens_in"] = tuned.tokens_in
+            update["queue_seconds"] = tuned.queue_seconds
+        with self.lock, self.db.conn:
+            self.table.update(row_id, update)
+
+    def vote(self, row_id: int, vote: str) -> None:
+        """Record which answer the person preferred; a later vote replaces an earlier one."""
+        if vote not in VOTES:
+            raise ValueError(f"vote must be one of {', '.join(VOTES)}; got {vote!r}")
+        with self.lock, self.db.conn:
+            try:
+                row = self.table.get(row_id)
+            except sqlite_utils.db.NotFoundError:
+                raise ValueError(f"no generation with id {row_id}") from None
+            if row["base_output"] is None:
+                raise ValueError(f"generation {row_id} has no base answer to vote against")
+            self.table.update(row_id, {"vote": vote, "voted": now()})
+
+    # --- reading ------------------------------------------------------------------
+
+    def get(self, row_id: int) -> dict:
+        with self.lock:
+            return self.table.get(row_id)
+
+    def count(self, **filters) -> int:
+        where, args = _where(**filters)
+        with self.lock:
+            return self.table.count_where(where or None, args)
+
+    def history(self, *, adapter: str | None = None, status: str | None = None, search: str | None = None,
+                source: str | None = None, limit: int | None = 100, offset: int = 0) -> list[dict]:
+        """Rows newest first, filtered by adapter, status and source, and full-text search."""
+        return list(self.rows(adapter=adapter, status=status, search=search, source=source, limit=limit,
+                              offset=offset))
+
+    def rows(self, *, adapter=None, status=None, search=None, source=None, limit=None, offset=0) -> Iterator[dict]:
+        where, args = _where(adapter=adapter, status=status, source=source)
+        with self.lock:
+            if search and search.strip():
+                rows = self.table.search(search.strip(), order_by="id desc", where=where or None, where_args=args,
+                                         limit=limit, offset=offset or None, quote=True)
+            else:
+                rows = self.table.rows_where(where or None, args, order_by="id desc", limit=limit,
+                                             offset=offset or None)
+            result = list(rows)
+        yield from result
+
+    def export(self, fmt: str, **filters) -> str:
+        """The rows (newest first, same filters as `history`) as CSV or JSON Lines text."""
+        rows = list(self.rows(**filters))
+        if fmt == "jsonl":
+            return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+        if fmt == "csv":
+            out = io.StringIO()
+            columns = list(self.table.columns_dict)
+            writer = csv.DictWriter(out, fieldnames=columns)
+            writer.writeheader()
+            writer.writerows(rows)
+            return out.getvalue()
+        raise ValueError(f"export format must be 'csv' or 'jsonl', got {fmt!r}")
+
+    def per_adapter(self) -> list[dict]:
+        """Per adapter: requests, finished ones, votes for each side, and latency percentiles."""
+        with self.lock:
+            counts = list(self.db.query(f"""
+                select adapter, count(*) as requests,
+                       sum(status = 'complete') as complete,
+                       sum(status = 'error') as errors,
+                       sum(status = 'cancelled') as cancelled,
+                       sum(vote = 'fine-tuned') as fine_tuned_won,
+                       sum(vote = 'base') as base_won,
+                       sum(vote = 'tie') as ties,
+                       sum(vote = 'both-bad') as both_bad
+                from {TABLE} group by adapter order by requests desc, adapter
+            """))
+            latencies: dict[str, list[tuple[float, float | None]]] = {}
+            for row in self.db.query(
+                f"select adapter, total_seconds, ttft from {TABLE} where status = 'complete' and total_seconds is not null"
+            ):
+                latencies.setdefault(row["adapter"], []).append((row["total_seconds"], row["ttft"]))
+        for row in counts:
+            seen = latencies.get(row["adapter"], [])
+            totals = sorted(t for t, _ in seen)
+            ttfts = sorted(f for _, f in seen if f is not None)
+            row.update({f"p{p}_seconds": percentile(totals, p) for p in (50, 95, 99)})
+            row["p50_ttft"] = percentile(ttfts, 50)
+            row["p95_ttft"] = percentile(ttfts, 95)
+        return counts
+
+    def timeline(self, bucket_seconds: int = 60) -> list[dict]:
+        """Finished requests per time bucket: count, tokens per second across the bucket, mean and p95 latency."""
+        with self.lock:
+            rows = list(self.db.query(
+                f"select finished, total_seconds, coalesce(tokens_out, 0) + coalesce(base_tokens_out, 0) as tokens "
+                f"from {TABLE} where finished is not null and status = 'complete' order by finished"
+            ))
+        buckets: dict[int, list[dict]] = {}
+        for row in rows:
+            t = datetime.fromisoformat(row["finished"]).timestamp()
+            buckets.setdefault(int(t // bucket_seconds), []).append(row)
+        out = []
+        for key in sorted(buckets):
+            group = buckets[key]
+            latencies = sorted(r["total_seconds"] or 0.0 for r in group)
+            out.append({
+                "time": datetime.fromtimestamp(key * bucket_seconds, timezone.utc).isoformat(timespec="seconds"),
+                "requests": len(group),
+                "tokens_per_second": sum(r["tokens"] for r in group) / bucket_seconds,
+                "mean_seconds": sum(latencies) / len(latencies),
+                "p95_seconds": percentile(latencies, 95),
+            })
+        return out
+
+    def close(self) -> None:
+        with self.lock:
+            self.db.conn.close()
+
+
+def _where(*, adapter=None, status=None, source=None) -> tuple[str, dict]:
+    clauses, args = [], {}
+    for column, value in (("adapter", adapter), ("status", status), ("source", source)):
+        if value:
+            clauses.append(f"[{column}] = :{column}")
+            args[column] = value
+    return " and ".join(clauses), args
+
+
+def percentile(sorted_values: list[float], p: float) -> float | None:
+    """The p-th percentile by the nearest-rank method; None for no values."""
+    if not sorted_values:
+        return None
+    rank = max(1, -(-len(sorted_values) * p // 100))
+    return sorted_values[int(rank) - 1]
