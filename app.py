@@ -1,70 +1,108 @@
-"""LoRA Land in the terminal: a task's fine-tuned answer beside the base model's.
+"""LoRA Land: the web page at / and the OpenAI-compatible API at /v1, on one server.
 
-    python app.py                          # the first example of every task
-    python app.py --task glue_sst2         # every example of one task
-    python app.py --task glue_sst2 --field sentence="what a wonderful film"
+    python app.py                                  # demo profile, http://127.0.0.1:7860
+    python app.py --profile mistral-7b --host 0.0.0.0 --api-key "$KEY"
 
-Runs on the engine (`lora_land.engine`): each fine-tuned row and its base row are
-admitted together and share every batch. Profile default: the built-in demo, on the CPU.
+The server answers at once; the engine loads in the background (a few seconds for the
+demo, minutes for Mistral-7B) while /health says "loading" and the API answers 503.
+Every generation is logged in the SQLite file given by --db.
+
+Environment (for hosted Spaces and containers): LORA_LAND_CONFIG, LORA_LAND_PROFILE,
+LORA_LAND_DB, LORA_LAND_API_KEY, and the host and port from LORA_LAND_HOST / LORA_LAND_PORT,
+or the GRADIO_SERVER_NAME / GRADIO_SERVER_PORT (or PORT) a hosting platform sets.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
-import textwrap
+import threading
+import time
+
+log = logging.getLogger("lora_land.app")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    env = os.environ.get
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--host", default=env("LORA_LAND_HOST") or env("GRADIO_SERVER_NAME") or "127.0.0.1")
+    parser.add_argument("--port", type=int,
+                        default=int(env("LORA_LAND_PORT") or env("GRADIO_SERVER_PORT") or env("PORT") or 7860))
+    parser.add_argument("--config", default=env("LORA_LAND_CONFIG", "adapters.yaml"), help="the adapter catalog")
+    parser.add_argument("--profile", default=env("LORA_LAND_PROFILE", "demo"), help="base profile (demo, mistral-7b)")
+    parser.add_argument("--db", default=env("LORA_LAND_DB", "lora_land.db"), help="the SQLite log")
+    parser.add_argument("--api-key", default=env("LORA_LAND_API_KEY") or None,
+                        help="require `Authorization: Bearer KEY` on /v1 (the page stays open)")
+    parser.add_argument("--device", default=None, help="override the profile's device (cpu, cuda)")
+    parser.add_argument("--log-level", default=env("LORA_LAND_LOG_LEVEL", "info"))
+    return parser.parse_args(argv)
+
+
+def build_app(service, *, api_key: str | None = None):
+    """The FastAPI app: the API routes first, then the Gradio page mounted at /."""
+    from fastapi import FastAPI
+
+    from lora_land import api
+    from lora_land.ui import CSS, THEME, Page, gr
+
+    app = FastAPI(title="LoRA Land", docs_url="/v1/docs", openapi_url="/v1/openapi.json", redoc_url=None)
+    api.install(app, service, api_key=api_key)
+    page = Page(service)
+    # No default concurrency limit: every user's run reaches the engine at once, and the
+    # engine batches them (a limit of 1, Gradio's default, would serve people one by one).
+    page.blocks.queue(default_concurrency_limit=None, max_size=512)
+    app.state.page = page
+    return gr.mount_gradio_app(app, page.blocks, path="/", theme=THEME, css=CSS, footer_links=["api", "gradio"])
+
+
+def load_engine(service, config: str, profile: str, device: str | None) -> None:
+    """Load the base and the adapters, then attach the engine; a failure is kept for /health and the API."""
+    from lora_land.engine import Engine
+
+    started = time.perf_counter()
+    try:
+        engine = Engine.from_config(config, profile, device=device)
+    except Exception as exc:  # the server stays up and says why
+        log.exception("the engine failed to load")
+        service.load_error = f"the model failed to load: {type(exc).__name__}: {exc}"
+        return
+    service.attach(engine)
+    refused = f"; refused: {', '.join(sorted(engine.refused))}" if engine.refused else ""
+    log.info("engine ready in %.1f s: %d adapters%s", time.perf_counter() - started, len(engine.adapters()), refused)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", default=os.environ.get("LORA_LAND_CONFIG", "adapters.yaml"))
-    parser.add_argument("--profile", default=os.environ.get("LORA_LAND_PROFILE", "demo"))
-    parser.add_argument("--task", help="task key (default: every task, first example)")
-    parser.add_argument("--field", action="append", default=[], metavar="NAME=VALUE", help="a template field")
-    args = parser.parse_args(argv)
+    args = parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    import uvicorn
 
     from lora_land.catalog import CatalogError, load_catalog
-    from lora_land.engine import Engine
+    from lora_land.service import Service
+    from lora_land.store import Store
 
     try:
         catalog = load_catalog(args.config)
-        tasks = [catalog.task(args.task)] if args.task else list(catalog.tasks.values())
         catalog.profile(args.profile)
     except CatalogError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if args.field and not args.task:
-        parser.error("--field needs --task")
-    malformed = [f for f in args.field if "=" not in f]
-    if malformed:
-        parser.error(f"--field takes NAME=VALUE, got {malformed}")
-    fields = dict(f.split("=", 1) for f in args.field)
+    store = Store(args.db)
+    service = Service(catalog, args.profile, store)
+    app = build_app(service, api_key=args.api_key)
+    threading.Thread(target=load_engine, args=(service, args.config, args.profile, args.device), daemon=True,
+                     name="engine-loader").start()
 
-    work = []
-    for task in tasks:
-        if fields:
-            try:
-                work.append((task, [task.render(fields)]))
-            except ValueError as exc:
-                parser.error(str(exc))
-        else:
-            work.append((task, [task.render(e) for e in (task.examples if args.task else task.examples[:1])]))
-
-    with Engine.from_config(args.config, args.profile, tasks=[t.key for t in tasks]) as engine:
-        for task, prompts in work:
-            print(f"\n== {task.name} [{task.key}] ==")
-            for prompt in prompts:
-                if task.key in engine.adapters():
-                    tuned_h, base_h = engine.compare(prompt, task.key, max_new_tokens=task.max_new_tokens)
-                    tuned = tuned_h.result().text
-                else:
-                    base_h = engine.submit(prompt, "base", max_new_tokens=task.max_new_tokens)
-                    tuned = f"(no adapter: {engine.refused.get(task.key, 'not loaded')})"
-                tail = prompt.strip().splitlines()[-3:]
-                print(textwrap.indent("\n".join(tail), "  > "))
-                print(f"  fine-tuned: {tuned.strip()!r}")
-                print(f"  base:       {base_h.result().text.strip()!r}")
+    shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+    print(f"LoRA Land on http://{shown}:{args.port}  (API: http://{shown}:{args.port}/v1, log: {args.db})", flush=True)
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", timeout_graceful_shutdown=5)
+    finally:
+        if service.ready:
+            service.engine.close()
+        store.close()
     return 0
 
 

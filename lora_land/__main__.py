@@ -1,11 +1,57 @@
-"""The `python -m lora_land` command line: train, eval, build-demo."""
+"""The `python -m lora_land` command line: compare, train, eval, build-demo."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+import textwrap
 from pathlib import Path
+
+
+def _compare(args: argparse.Namespace) -> int:
+    """A task's fine-tuned answer beside the base model's, in the terminal; both rows share every batch."""
+    from lora_land.catalog import CatalogError, load_catalog
+    from lora_land.engine import Engine
+
+    try:
+        catalog = load_catalog(args.config)
+        tasks = [catalog.task(args.task)] if args.task else list(catalog.tasks.values())
+        catalog.profile(args.profile)
+    except CatalogError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.field and not args.task:
+        args.parser.error("--field needs --task")
+    malformed = [f for f in args.field if "=" not in f]
+    if malformed:
+        args.parser.error(f"--field takes NAME=VALUE, got {malformed}")
+    fields = dict(f.split("=", 1) for f in args.field)
+    work = []
+    for task in tasks:
+        if fields:
+            try:
+                work.append((task, [task.render(fields)]))
+            except ValueError as exc:
+                args.parser.error(str(exc))
+        else:
+            work.append((task, [task.render(e) for e in (task.examples if args.task else task.examples[:1])]))
+
+    with Engine.from_config(args.config, args.profile, tasks=[t.key for t in tasks]) as engine:
+        for task, prompts in work:
+            print(f"\n== {task.name} [{task.key}] ==")
+            for prompt in prompts:
+                if task.key in engine.adapters():
+                    tuned_h, base_h = engine.compare(prompt, task.key, max_new_tokens=task.max_new_tokens)
+                    tuned = tuned_h.result().text
+                else:
+                    base_h = engine.submit(prompt, "base", max_new_tokens=task.max_new_tokens)
+                    tuned = f"(no adapter: {engine.refused.get(task.key, 'not loaded')})"
+                tail = prompt.strip().splitlines()[-3:]
+                print(textwrap.indent("\n".join(tail), "  > "))
+                print(f"  fine-tuned: {tuned.strip()!r}")
+                print(f"  base:       {base_h.result().text.strip()!r}")
+    return 0
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -74,6 +120,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lora_land", description=__doc__)
     parser.add_argument("--config", default="adapters.yaml", help="catalog file (default: adapters.yaml)")
     sub = parser.add_subparsers(dest="command", required=True)
+
+    compare = sub.add_parser("compare", help="a task's fine-tuned answer beside the base model's, in the terminal")
+    compare.add_argument("--profile", default="demo")
+    compare.add_argument("--task", help="task key (default: every task, first example)")
+    compare.add_argument("--field", action="append", default=[], metavar="NAME=VALUE", help="a template field")
+    compare.set_defaults(func=_compare, parser=compare)
 
     train = sub.add_parser("train", help="fine-tune one task's LoRA adapter with PEFT")
     train.add_argument("--task", required=True)

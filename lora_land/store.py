@@ -237,13 +237,13 @@ class Store:
         with self.lock:
             counts = list(self.db.query(f"""
                 select adapter, count(*) as requests,
-                       sum(status = 'complete') as complete,
-                       sum(status = 'error') as errors,
-                       sum(status = 'cancelled') as cancelled,
-                       sum(vote = 'fine-tuned') as fine_tuned_won,
-                       sum(vote = 'base') as base_won,
-                       sum(vote = 'tie') as ties,
-                       sum(vote = 'both-bad') as both_bad
+                       count(case when status = 'complete' then 1 end) as complete,
+                       count(case when status = 'error' then 1 end) as errors,
+                       count(case when status = 'cancelled' then 1 end) as cancelled,
+                       count(case when vote = 'fine-tuned' then 1 end) as fine_tuned_won,
+                       count(case when vote = 'base' then 1 end) as base_won,
+                       count(case when vote = 'tie' then 1 end) as ties,
+                       count(case when vote = 'both-bad' then 1 end) as both_bad
                 from {TABLE} group by adapter order by requests desc, adapter
             """))
             latencies: dict[str, list[tuple[float, float | None]]] = {}
