@@ -210,8 +210,9 @@ class Store:
         where, args = _where(adapter=adapter, status=status, source=source)
         with self.lock:
             if search and search.strip():
-                rows = self.table.search(search.strip(), order_by="id desc", where=where or None, where_args=args,
-                                         limit=limit, offset=offset or None, quote=True)
+                rows = self.table.search(search.strip(), order_by="id desc", columns=list(self.table.columns_dict),
+                                         where=where or None, where_args=args, limit=limit, offset=offset or None,
+                                         quote=True)
             else:
                 rows = self.table.rows_where(where or None, args, order_by="id desc", limit=limit,
                                              offset=offset or None)

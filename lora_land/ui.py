@@ -69,6 +69,7 @@ class Page:
         self.scores = self._read_scores()
         self.active: dict[str, list] = {}  # Gradio session -> its runs in flight (Stop and page close cancel them)
         self._active_lock = threading.Lock()
+        self.blocks_load: list = []  # (fn, inputs, outputs) to run when a page opens
         self.blocks = self._build()
 
     # --- data for the page ----------------------------------------------------------
@@ -341,6 +342,8 @@ class Page:
                     self._history_tab(history_tab)
                 with gr.Tab("Stats", id="stats") as stats_tab:
                     self._stats_tab(stats_tab)
+            for fn, inputs, outputs in self.blocks_load:
+                blocks.load(fn, inputs, outputs, show_progress="hidden")
             blocks.unload(self.stop)
         return blocks
 
@@ -356,7 +359,8 @@ class Page:
             chips = [gr.Button(_chip_label(task.examples[i], task.fields) if i < len(task.examples) else "",
                                size="sm", variant="secondary", visible=i < len(task.examples),
                                elem_id=f"example-{i}") for i in range(MAX_EXAMPLES)]
-        template = gr.Textbox(task.template, label="Prompt template", interactive=False, lines=3, max_lines=12)
+        template = gr.Textbox(task.template, label="Prompt template", interactive=False, lines=3, max_lines=12,
+                              elem_id="template")
         with gr.Group():
             boxes = [gr.Textbox(label=task.fields[i] if i < len(task.fields) else f"field {i + 1}", lines=2,
                                 max_lines=12, visible=i < len(task.fields), elem_id=f"field-{i}")
@@ -367,8 +371,10 @@ class Page:
             count = gr.HTML(self.count(first, *[""] * MAX_FIELDS), elem_id="token-count")
         with gr.Accordion("Sampling", open=False):
             with gr.Row():
-                max_new = gr.Slider(1, 512, value=task.max_new_tokens, step=1, label="Max new tokens")
-                temperature = gr.Slider(0, 2, value=0, step=0.05, label="Temperature (0 = greedy)")
+                max_new = gr.Slider(1, 512, value=task.max_new_tokens, step=1, label="Max new tokens",
+                                    elem_id="max-new")
+                temperature = gr.Slider(0, 2, value=0, step=0.05, label="Temperature (0 = greedy)",
+                                        elem_id="temperature")
                 top_p = gr.Slider(0.05, 1, value=1, step=0.05, label="Top-p")
         with gr.Row(equal_height=False):
             with gr.Column():
@@ -392,11 +398,16 @@ class Page:
             chip.click(lambda key, i=i: self.example(key, i), adapter, [*boxes, count], show_progress="hidden")
         gr.on([b.input for b in boxes] + [max_new.release], self.count_with, [adapter, max_new, *boxes], count,
               trigger_mode="always_last", show_progress="hidden", concurrency_limit=None)
-        run_event = gr.on([run_btn.click, *[b.submit for b in boxes]], self.compare,
+        gr.on([run_btn.click, *[b.submit for b in boxes]], self.compare,
                           [adapter, *boxes, max_new, temperature, top_p],
                           [tuned, tuned_stats, base, base_stats, row_id, vote_row, note],
                           concurrency_limit=None, show_progress="minimal", api_name="compare")
-        stop_btn.click(self.stop, None, None, cancels=[run_event], queue=False)
+        # Stop cancels the session's runs in the engine; the Run handler then ends by itself,
+        # showing what had streamed and the row's status.
+        stop_btn.click(self.stop, None, None, queue=False)
+        # The page may have been built while the engine loaded: fill in what needs it on every visit.
+        self.blocks_load.append((lambda key, n, *v: (self.details(key), self.count_with(key, n, *v)),
+                                 [adapter, max_new, *boxes], [details, count]))
         for choice, button in vote_buttons.items():
             button.click(lambda rid, c=choice: self.vote(rid, c), row_id, note, show_progress="hidden")
 
@@ -404,7 +415,7 @@ class Page:
         with gr.Row(equal_height=True):
             adapter = gr.Dropdown(self.choices(ALL), value=first, label="Adapter", scale=3, elem_id="chat-adapter")
             with_base = gr.Checkbox(False, label="Show the base model's answers too", scale=1, elem_id="chat-with-base")
-        hint = gr.Markdown(_chat_hint(self.tasks[first]))
+        hint = gr.Markdown(_chat_hint(self.tasks[first]), elem_id="chat-hint")
         with gr.Row():
             tuned = gr.Chatbot(label="Fine-tuned", height=380, elem_id="chat-tuned")
             base = gr.Chatbot(label="Base model", height=380, visible=False, elem_id="chat-base")
@@ -423,10 +434,10 @@ class Page:
         adapter.change(lambda k: (_chat_hint(self.tasks[k]), [], [], self.tasks[k].max_new_tokens, ""), adapter,
                        [hint, tuned, base, max_new, note])
         with_base.change(lambda on: gr.update(visible=on), with_base, base)
-        event = gr.on([send.click, message.submit], self.chat,
+        gr.on([send.click, message.submit], self.chat,
                       [adapter, message, tuned, base, with_base, max_new, temperature], [tuned, base, message, note],
                       concurrency_limit=None, show_progress="minimal", api_name="chat")
-        stop.click(self.stop, None, None, cancels=[event], queue=False)
+        stop.click(self.stop, None, None, queue=False)
         clear.click(lambda: ([], [], ""), None, [tuned, base, note])
 
     def _history_tab(self, tab) -> None:
@@ -437,7 +448,7 @@ class Page:
             search = gr.Textbox(label="Search prompts and answers", placeholder="words to find", scale=2,
                                 elem_id="history-search")
             refresh = gr.Button("Refresh", scale=0, min_width=100, elem_id="history-refresh")
-        shown = gr.Markdown()
+        shown = gr.Markdown(elem_id="history-count")
         table = gr.Dataframe(headers=["id", "time (UTC)", "source", "kind", "adapter", "status", "fine-tuned",
                                       "base", "vote", "ttft s", "total s", "prompt (its end)"],
                              interactive=False, wrap=True, elem_id="history-table", max_height=520)
@@ -445,7 +456,7 @@ class Page:
         with gr.Row():
             fmt = gr.Radio(["csv", "jsonl"], value="csv", label="Export format", scale=1)
             export = gr.Button("Export", scale=0, min_width=100, elem_id="history-export")
-            file = gr.File(label="Download", scale=2)
+            file = gr.File(label="Download", scale=2, elem_id="history-file")
         inputs = [adapter, status, search]
         gr.on([tab.select, refresh.click, adapter.change, status.change, search.submit], self.history, inputs,
               [table, shown], show_progress="hidden")

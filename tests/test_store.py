@@ -139,6 +139,8 @@ def test_export_csv_and_jsonl(tmp_path):
     lines = store.export("jsonl").splitlines()
     assert json.loads(lines[0])["output"] == "1"
     assert store.export("jsonl", adapter="conllpp") == ""
+    searched = list(csv.DictReader(io.StringIO(store.export("csv", search="comma"))))
+    assert [r["id"] for r in searched] == [str(row_id)] and set(searched[0]) == set(EXPECTED_COLUMNS)
     with pytest.raises(ValueError, match="csv"):
         store.export("xml")
 

@@ -1,0 +1,78 @@
+"""Shared fixtures: the real app, started as `python app.py` on a free local port."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class AppServer:
+    url: str
+    db: Path
+    process: subprocess.Popen
+    log: Path
+
+    def health(self) -> dict:
+        with urllib.request.urlopen(f"{self.url}/health", timeout=5) as r:
+            return json.loads(r.read())
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+
+
+def start_app(tmp: Path, *args: str, wait: bool = True) -> AppServer:
+    """`python app.py` with its own log database; waits until /health says the engine is ready."""
+    port = free_port()
+    db = tmp / "lora_land.db"
+    log = tmp / "app.log"
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "app.py", "--host", "127.0.0.1", "--port", str(port), "--db", str(db), *args],
+        cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
+    )
+    server = AppServer(f"http://127.0.0.1:{port}", db, process, log)
+    deadline = time.time() + 120
+    while wait:
+        if process.poll() is not None:
+            raise RuntimeError(f"app.py exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            if server.health().get("status") == "ok":
+                break
+        except OSError:
+            pass
+        if time.time() > deadline:
+            server.stop()
+            raise RuntimeError(f"app.py did not become ready:\n{log.read_text()}")
+        time.sleep(0.25)
+    return server
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory):
+    server = start_app(tmp_path_factory.mktemp("app"))
+    yield server
+    server.stop()

@@ -1,0 +1,219 @@
+"""The page in a real browser: Debian's chromium driven by playwright, against `python app.py`.
+
+The browser may reach only the app on 127.0.0.1; anything else it asks for is refused and
+fails the test (the page must load nothing from outside the server).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+import pytest
+
+from lora_land.catalog import load_catalog
+from lora_land.engine import Engine
+
+sync_api = pytest.importorskip("playwright.sync_api")
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM,
+                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, app_server):
+    external: list[str] = []
+
+    def only_local(route):
+        if route.request.url.startswith(app_server.url):
+            route.continue_()
+        else:
+            external.append(route.request.url)
+            route.abort()
+
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    context.route("**/*", only_local)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(app_server.url)
+    page.wait_for_selector("#run")
+    wait_text(page, "#token-count", "tokens")
+    yield page
+    context.close()
+    assert external == [], f"the page reached outside the server: {external}"
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_catalog("adapters.yaml")
+
+
+@pytest.fixture(scope="module")
+def engine():
+    with Engine.from_config("adapters.yaml", "demo", tasks=["glue_sst2"]) as engine:
+        yield engine
+
+
+def rows(db, where="1", *args):
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(f"select * from generations where {where} order by id", args)]
+    finally:
+        conn.close()
+
+
+def wait_text(page, selector, text, timeout=30.0):
+    page.wait_for_function("([s, t]) => { const e = document.querySelector(s); return e && e.textContent.includes(t); }",
+                           arg=[selector, text], timeout=timeout * 1000)
+
+
+def wait_for(condition, timeout=30.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError("condition not met in time")
+
+
+def pick_adapter(page, task, tab="compare"):
+    """Choose a task in a tab's adapter picker and wait until the page has switched to it."""
+    dropdown = "#adapter" if tab == "compare" else "#chat-adapter"
+    page.click(f"{dropdown} input")
+    page.get_by_role("option", name=task.name, exact=True).click()
+    if tab == "compare":  # the template and the fields change in one update
+        page.wait_for_function("t => document.querySelector('#template textarea').value === t", arg=task.template)
+    else:
+        wait_text(page, "#chat-hint", task.fields[0])
+
+
+def type_into(page, selector, text):
+    """Put text in a box the way a person does (fill, then a keystroke so the page hears the input)."""
+    page.fill(selector, text[:-1])
+    page.type(selector, text[-1])
+
+
+def toasts(page):
+    return " ".join(t.inner_text() for t in page.query_selector_all(".toast-body"))
+
+
+def test_pick_an_example_run_both_answers_and_vote(page, app_server, catalog, engine):
+    task = catalog.tasks["glue_sst2"]
+    pick_adapter(page, catalog.tasks["glue_sst2"])
+    assert page.input_value("#field-0 textarea") == ""
+    page.click("text=Adapter details")
+    wait_text(page, "#details", "Demo evaluation")
+    wait_text(page, "#details", "Rank")
+    example = task.examples[1]
+    page.click("#example-1")
+    page.wait_for_function("v => document.querySelector('#field-0 textarea').value === v", arg=example["sentence"])
+    before = len(rows(app_server.db))
+
+    page.click("#run")
+    wait_text(page, "#tuned-stats", "total")
+    wait_text(page, "#base-stats", "total")
+    prompt = task.render(example)
+    tuned, base = engine.generate([prompt, prompt], ["glue_sst2", "base"], max_new_tokens=task.max_new_tokens)
+    assert page.input_value("#tuned-output textarea") == tuned
+    assert page.input_value("#base-output textarea") == base
+    assert tuned.strip() in ("0", "1") and tuned != base
+
+    row = wait_for(lambda: [r for r in rows(app_server.db)[before:] if r["status"] == "complete"])[0]
+    assert (row["source"], row["kind"], row["adapter"], row["prompt"]) == ("page", "compare", "glue_sst2", prompt)
+    assert (row["output"], row["base_output"]) == (tuned, base)
+    assert row["batch_peak"] >= 2  # both answers shared the engine's batches
+
+    page.click("#vote-fine-tuned")
+    wait_text(page, "#run-note", "saved")
+    assert rows(app_server.db, "id = ?", row["id"])[0]["vote"] == "fine-tuned"
+
+
+def test_bad_input_gets_a_clear_message_and_keeps_the_text(page, app_server, catalog):
+    pick_adapter(page, catalog.tasks["glue_sst2"])
+    before = len(rows(app_server.db))
+    type_into(page, "#field-0 textarea", "   ")
+    page.click("#run")
+    wait_text(page, "body", "'sentence' is empty")
+
+    long = "a wonderful film " * 400
+    type_into(page, "#field-0 textarea", long)
+    wait_text(page, "#token-count", "too long")
+    page.click("#run")
+    wait_text(page, "body", "exceeds the model's context")
+    assert page.input_value("#field-0 textarea") == long  # nothing the person typed is lost
+
+    odd = "מצוין \u202e film 🎬 \x07 caf\u00e9"
+    type_into(page, "#field-0 textarea", odd)
+    page.click("#run")
+    wait_text(page, "#tuned-stats", "total")
+    row = wait_for(lambda: [r for r in rows(app_server.db)[before:] if r["status"] == "complete"])[0]
+    assert "🎬" in row["prompt"] and "\x07" not in row["prompt"]
+    assert len(rows(app_server.db)) == before + 1  # the refused runs left no rows
+
+
+def test_stop_cancels_both_answers(page, app_server, catalog):
+    pick_adapter(page, catalog.tasks["glue_sst2"])
+    page.click("text=Sampling")
+    for slider, value in (("#max-new", "512"), ("#temperature", "2")):  # a long, sampled answer
+        page.fill(f"{slider} input[type=number]", value)
+        page.press(f"{slider} input[type=number]", "Tab")
+        page.wait_for_function("([s, v]) => document.querySelector(s + ' input[type=range]').value === v",
+                               arg=[slider, value])
+    type_into(page, "#field-0 textarea", "the story goes on and on")
+    before = len(rows(app_server.db))
+    page.click("#run")
+    wait_for(lambda: len(rows(app_server.db)) > before)
+    page.wait_for_function("() => document.querySelector('#base-output textarea').value.length > 0")
+    page.click("#stop")
+    row = wait_for(lambda: [r for r in rows(app_server.db)[before:] if r["status"] != "incomplete"])[0]
+    assert row["status"] == "cancelled" and row["base_tokens_out"] < 512
+    assert "cancelled" in page.inner_text("#run-note")
+    assert wait_for(lambda: app_server.health()["running"] == 0)
+
+
+def test_chat_with_an_adapter_and_the_base(page, app_server, catalog):
+    page.get_by_role("tab", name="Chat").click()
+    pick_adapter(page, catalog.tasks["glue_sst2"], "chat")
+    page.check("#chat-with-base input")
+    before = len(rows(app_server.db))
+    type_into(page, "#chat-message textarea", "a gripping , wonderful film")
+    page.click("#chat-send")
+    row = wait_for(lambda: [r for r in rows(app_server.db)[before:] if r["status"] == "complete"])[0]
+    assert row["kind"] == "chat" and row["base_output"] is not None
+    assert row["prompt"] == catalog.tasks["glue_sst2"].render({"sentence": "a gripping , wonderful film"})
+    wait_text(page, "#chat-tuned", row["output"].strip())
+    wait_text(page, "#chat-base", "a gripping , wonderful film")
+
+    type_into(page, "#chat-message textarea", "a dull , lifeless film")  # a second turn carries the first
+    page.click("#chat-send")
+    second = wait_for(lambda: [r for r in rows(app_server.db, "id > ? and status = 'complete'", row["id"])])[0]
+    assert second["prompt"].startswith(row["prompt"]) and second["prompt"].endswith(
+        catalog.tasks["glue_sst2"].render({"sentence": "a dull , lifeless film"}))
+
+
+def test_history_filters_searches_and_exports(page, app_server, catalog):
+    pick_adapter(page, catalog.tasks["glue_sst2"])
+    type_into(page, "#field-0 textarea", "an unforgettable zeppelin of a film")
+    page.click("#run")
+    wait_text(page, "#tuned-stats", "total")
+    page.get_by_role("tab", name="History").click()
+    wait_text(page, "#history-table", "glue_sst2")
+    type_into(page, "#history-search textarea", "zeppelin")
+    page.press("#history-search textarea", "Enter")
+    wait_text(page, "#history-count", "1 shown (search)")
+    assert "zeppelin" in page.inner_text("#history-table")
+    page.click("#history-export")
+    wait_text(page, "#history-file", "lora-land-history-")
+    href = page.eval_on_selector("#history-file a", "a => a.href")
+    exported = page.request.get(href).text()
+    assert exported.startswith("id,created,") and "zeppelin" in exported
+    assert len(exported.strip().splitlines()) >= 2
