@@ -1,0 +1,106 @@
+"""`python app.py`: the page and the API on one server, many users at once, nothing lost."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+
+import httpx
+import openai
+import pytest
+from gradio_client import Client
+
+import app
+from conftest import start_app
+
+
+def rows(db):
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute("select * from generations order by id")]
+    finally:
+        conn.close()
+
+
+def test_flags_and_the_environment_a_hosted_space_sets(monkeypatch):
+    for name in ("LORA_LAND_HOST", "LORA_LAND_PORT", "GRADIO_SERVER_NAME", "GRADIO_SERVER_PORT", "PORT",
+                 "LORA_LAND_PROFILE", "LORA_LAND_DB", "LORA_LAND_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    args = app.parse_args([])
+    assert (args.host, args.port, args.profile, args.config, args.db, args.api_key) == (
+        "127.0.0.1", 7860, "demo", "adapters.yaml", "lora_land.db", None)
+    monkeypatch.setenv("GRADIO_SERVER_NAME", "0.0.0.0")
+    monkeypatch.setenv("GRADIO_SERVER_PORT", "7861")
+    monkeypatch.setenv("LORA_LAND_PROFILE", "mistral-7b")
+    monkeypatch.setenv("LORA_LAND_API_KEY", "sekret")
+    args = app.parse_args([])
+    assert (args.host, args.port, args.profile, args.api_key) == ("0.0.0.0", 7861, "mistral-7b", "sekret")
+    assert app.parse_args(["--port", "9000", "--db", "x.db"]).port == 9000
+
+
+def test_an_unknown_profile_is_a_clear_error(capsys):
+    assert app.main(["--profile", "gpt-5", "--db", ":memory:"]) == 2
+    assert "gpt-5" in capsys.readouterr().err
+
+
+def test_the_page_and_the_api_serve_many_users_at_once_and_log_every_request(app_server):
+    """25 page users and 25 API clients at the same moment: 50 complete rows, answers batched together."""
+    before = len(rows(app_server.db))
+    page_client = Client(app_server.url, verbose=False)
+    api_client = openai.OpenAI(base_url=f"{app_server.url}/v1", api_key="unused", max_retries=0)
+    start = threading.Barrier(50)
+    errors: list[BaseException] = []
+
+    def page_user(i):
+        try:
+            start.wait()
+            page_client.predict("glue_sst2", f"a film with {i} wonderful scenes", "", "", 12, 0, 1,
+                                api_name="/compare")
+        except BaseException as exc:  # noqa: BLE001 - collected and re-raised below
+            errors.append(exc)
+
+    def api_user(i):
+        try:
+            start.wait()
+            api_client.completions.create(model="conllpp" if i % 2 else "base", prompt=f"EU rejects call {i}",
+                                          max_tokens=12)
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=page_user, args=(i,)) for i in range(25)]
+    threads += [threading.Thread(target=api_user, args=(i,)) for i in range(25)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(180)
+    assert not errors, errors[:3]
+    new = rows(app_server.db)[before:]
+    assert len(new) == 50
+    assert [r["status"] for r in new] == ["complete"] * 50
+    assert sorted(r["source"] for r in new).count("page") == 25
+    page_rows = [r for r in new if r["source"] == "page"]
+    assert {r["output"] != "" and r["base_output"] is not None for r in page_rows} == {True}
+    # Gradio passed the page's runs to the engine together: batches held many users' rows.
+    assert max(r["batch_peak"] for r in page_rows) > 4
+
+
+def test_a_server_killed_mid_answer_leaves_an_incomplete_row(tmp_path):
+    server = start_app(tmp_path)
+    try:
+        body = {"model": "glue_sst2", "prompt": "a story", "max_tokens": 900, "ignore_eos": True, "stream": True}
+        with httpx.stream("POST", f"{server.url}/v1/completions", json=body, timeout=30) as response:
+            assert response.status_code == 200
+            for line in response.iter_lines():
+                if line.startswith("data: {") and json.loads(line[6:])["choices"][0]["text"]:
+                    break
+            time.sleep(1.5)  # long enough for the running answer to be saved once
+            server.process.kill()
+            server.process.wait(10)
+    finally:
+        server.stop()
+    (row,) = rows(server.db)
+    assert row["status"] == "incomplete" and row["finished"] is None
+    assert row["source"] == "api" and row["output"]  # what had streamed was kept
