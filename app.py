@@ -47,11 +47,14 @@ def build_app(service, *, api_key: str | None = None):
     from lora_land import api
     from lora_land.ui import CSS, THEME, Page, gr
 
-    app = FastAPI(title="LoRA Land", docs_url="/v1/docs", openapi_url="/v1/openapi.json", redoc_url=None)
+    app = FastAPI(title="LoRA Land", docs_url=None, openapi_url=None, redoc_url=None)  # the API's docs: /v1/docs
     api.install(app, service, api_key=api_key)
     page = Page(service)
     # No default concurrency limit: every user's run reaches the engine at once, and the
     # engine batches them (a limit of 1, Gradio's default, would serve people one by one).
+    # Each streaming run holds a worker thread while it waits on the engine: allow more than
+    # Starlette's 40, so people beyond the engine's batch wait in its queue, not Gradio's.
+    page.blocks.max_threads = 128
     page.blocks.queue(default_concurrency_limit=None, max_size=512)
     app.state.page = page
     return gr.mount_gradio_app(app, page.blocks, path="/", theme=THEME, css=CSS, footer_links=["api", "gradio"])

@@ -104,25 +104,31 @@ class Run:
 
     def _forward(self, side: str, handle: RequestHandle) -> None:
         try:
-            for piece in handle:
-                with self._lock:
-                    self.text[side] += piece
-                self._queue.put((side, piece))
-                self._save_progress()
-            completion = handle.result()
+            try:
+                for piece in handle:
+                    with self._lock:
+                        self.text[side] += piece
+                    self._queue.put((side, piece))
+                    self._save_progress()
+                completion = handle.result()
+            except Exception as exc:  # the log must never lose a request because a write failed
+                log.exception("run %s: forwarding %s failed", self.row_id, side)
+                handle.cancel()
+                completion = self._failed(handle, side, exc)
             with self._lock:
                 self.completions[side] = completion
                 last = len(self.completions) == len(self.handles)
             if last:
                 self._finish()
-        except Exception:  # the log must never take a request down with it
-            log.exception("run %s: forwarding %s failed", self.row_id, side)
-            with self._lock:
-                last = len(self.completions) == len(self.handles)
-            if last or not self.done.is_set():
-                self.done.set()
         finally:
             self._queue.put((side, None))
+
+    def _failed(self, handle: RequestHandle, side: str, exc: Exception) -> Completion:
+        request = handle.request
+        return Completion(request_id=request.id, adapter=request.adapter, text=self.text[side], finish_reason="error",
+                          tokens_in=len(request.prompt_ids), tokens_out=0, queue_seconds=0.0,
+                          time_to_first_token=None, total_seconds=0.0, tokens_per_second=0.0,
+                          error=f"{type(exc).__name__}: {exc}")
 
     def _save_progress(self) -> None:
         if time.monotonic() - self._saved < PROGRESS_SECONDS:
@@ -147,13 +153,15 @@ class Run:
                 self.row_id, status=status, tuned=self.completions.get("tuned"), base=self.completions.get("base"),
                 error="; ".join(errors) or None, batch_peak=max(c.batch_peak for c in done),
             )
+            for listener in self.service.listeners:
+                try:
+                    listener(self)
+                except Exception:
+                    log.exception("a finish listener failed")
+        except Exception:
+            log.exception("run %s: completing the row failed", self.row_id)
         finally:
             self.done.set()
-        for listener in self.service.listeners:
-            try:
-                listener(self)
-            except Exception:
-                log.exception("a finish listener failed")
 
     def events(self) -> Iterator[tuple[str, str]]:
         """(side, piece) as the engine streams them, both sides interleaved; ends when both are done."""

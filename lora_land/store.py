@@ -141,11 +141,11 @@ class Store:
             "source": source,
             "kind": kind,
             "adapter": adapter,
-            "fields": json.dumps(fields, ensure_ascii=False),
+            "fields": _json(fields),
             "prompt": prompt,
             "output": "",
             "base_output": "" if base else None,
-            "params": json.dumps(params, ensure_ascii=False),
+            "params": _json(params),
             "status": "incomplete",
         }
         with self.lock, self.db.conn:
@@ -288,6 +288,16 @@ class Store:
     def close(self) -> None:
         with self.lock:
             self.db.conn.close()
+
+
+def _json(value) -> str:
+    """JSON as people read it; text that UTF-8 cannot hold (a lone surrogate) is escaped instead."""
+    text = json.dumps(value, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(value)
+    return text
 
 
 def _where(*, adapter=None, status=None, source=None) -> tuple[str, dict]:

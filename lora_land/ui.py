@@ -47,6 +47,7 @@ CSS = """
 .ll-title h1 {font-size: 2.4rem; margin: 0; display: inline-flex; gap: 0.5rem; align-items: center;}
 .ll-title h1 span {color: var(--color-accent);}
 .ll-title p {margin: 0.25rem 0 0; font-weight: 600;}
+.ll-chips {justify-content: flex-start; align-items: center;}
 .ll-chips button {flex: 0 1 auto !important; min-width: 0 !important;}
 .ll-stats {font-size: 0.85rem; color: var(--body-text-color-subdued); min-height: 1.5rem;}
 .ll-count {text-align: right; font-size: 0.85rem;}
@@ -125,7 +126,7 @@ class Page:
                 chips.append(gr.update(visible=True, value=_chip_label(task.examples[i], task.fields)))
             else:
                 chips.append(gr.update(visible=False))
-        return (self.details(key), task.template, *boxes, *chips,
+        return (self.details(key), _shown(task.template), *boxes, *chips,
                 gr.update(value=task.max_new_tokens), self.count(key, *[""] * MAX_FIELDS),
                 gr.update(label=f"Fine-tuned · {task.name}", value=""), "", gr.update(value=""), "", None,
                 gr.update(visible=False), "")
@@ -355,11 +356,11 @@ class Page:
         with gr.Accordion("Adapter details", open=False):
             details = gr.Markdown(self.details(first), elem_id="details")
         with gr.Row(elem_classes="ll-chips"):
-            gr.Markdown("Example prompts:")
+            gr.Markdown("Example prompts:", scale=0, min_width=130)
             chips = [gr.Button(_chip_label(task.examples[i], task.fields) if i < len(task.examples) else "",
                                size="sm", variant="secondary", visible=i < len(task.examples),
                                elem_id=f"example-{i}") for i in range(MAX_EXAMPLES)]
-        template = gr.Textbox(task.template, label="Prompt template", interactive=False, lines=3, max_lines=12,
+        template = gr.Textbox(_shown(task.template), label="Prompt template", interactive=False, lines=3, max_lines=12,
                               elem_id="template")
         with gr.Group():
             boxes = [gr.Textbox(label=task.fields[i] if i < len(task.fields) else f"field {i + 1}", lines=2,
@@ -478,6 +479,11 @@ class Page:
         refresh = gr.Button("Refresh", scale=0)
         gr.on([tab.select, refresh.click, bucket.change], self.stats, bucket, [table, throughput, latency, engine],
               show_progress="hidden")
+
+
+def _shown(template: str) -> str:
+    """A template as people read it: {field} marks a box, literal braces are single."""
+    return template.replace("{{", "{").replace("}}", "}")
 
 
 def _params(max_new_tokens, temperature, top_p) -> dict:

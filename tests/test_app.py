@@ -93,7 +93,8 @@ def test_a_server_killed_mid_answer_leaves_an_incomplete_row(tmp_path):
         body = {"model": "glue_sst2", "prompt": "a story", "max_tokens": 900, "ignore_eos": True, "stream": True}
         with httpx.stream("POST", f"{server.url}/v1/completions", json=body, timeout=30) as response:
             assert response.status_code == 200
-            for line in response.iter_lines():
+            lines = response.iter_lines()  # kept referenced: a dropped iterator closes the connection
+            for line in lines:
                 if line.startswith("data: {") and json.loads(line[6:])["choices"][0]["text"]:
                     break
             time.sleep(1.5)  # long enough for the running answer to be saved once

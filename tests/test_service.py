@@ -194,3 +194,20 @@ def test_concurrent_runs_share_batches(service):
     rows = service.store.history()
     assert len(rows) == 8 and {r["status"] for r in rows} == {"complete"}
     assert max(r["batch_peak"] for r in rows) > 2  # more than one request's pair in a batch
+
+
+def test_a_failing_log_write_ends_the_row_as_an_error_not_a_hang(service, monkeypatch):
+    import lora_land.service as service_module
+
+    monkeypatch.setattr(service_module, "PROGRESS_SECONDS", 0.0)
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(service.store, "progress", broken)
+    run = service.start(source="api", kind="completion", adapter="glue_sst2", prompt="a long story",
+                        params={"max_new_tokens": 50, "ignore_eos": True})
+    list(run.events())
+    run.wait(timeout=30)
+    row = service.store.get(run.row_id)
+    assert row["status"] == "error" and "disk full" in row["error"]

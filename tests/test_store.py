@@ -175,3 +175,15 @@ def test_the_file_opens_as_plain_sqlite(tmp_path):
     conn = sqlite3.connect(path)
     assert conn.execute("select adapter, status, output from generations").fetchall() == [("glue_sst2", "complete", "1")]
     assert conn.execute("select count(*) from generations_fts where generations_fts match 'good'").fetchone() == (1,)
+
+
+def test_text_utf8_cannot_hold_is_escaped_not_lost(tmp_path):
+    store = Store(tmp_path / "log.db")
+    row_id = store.begin(source="api", kind="chat", adapter="base", fields=[{"content": "half \ud800 שלום"}],
+                         prompt="p", params={"stop": ["\udfff"]}, base=False)
+    row = store.get(row_id)
+    assert json.loads(row["fields"]) == [{"content": "half \ud800 שלום"}]
+    assert json.loads(row["params"]) == {"stop": ["\udfff"]}
+    other = store.begin(source="api", kind="chat", adapter="base", fields={"a": "שלום"}, prompt="p", params={},
+                        base=False)
+    assert "שלום" in store.get(other)["fields"]  # readable where it can be

@@ -91,7 +91,8 @@ def pick_adapter(page, task, tab="compare"):
     page.click(f"{dropdown} input")
     page.get_by_role("option", name=task.name, exact=True).click()
     if tab == "compare":  # the template and the fields change in one update
-        page.wait_for_function("t => document.querySelector('#template textarea').value === t", arg=task.template)
+        shown = task.template.replace("{{", "{").replace("}}", "}")
+        page.wait_for_function("t => document.querySelector('#template textarea').value === t", arg=shown)
     else:
         wait_text(page, "#chat-hint", task.fields[0])
 
