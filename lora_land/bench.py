@@ -22,6 +22,7 @@ import argparse
 import copy
 import gc
 import json
+import os
 import platform
 import random
 import statistics
@@ -449,6 +450,79 @@ def print_report(report: dict) -> None:
               f"device slots {m['adapter_slots_on_device_MB']:.1f} MB)")
 
 
+def app_section(url: str, users: int, new_tokens: int = 24) -> dict:
+    """(g) The running app: `users` people press Run on the page at once, then one after another.
+
+    Each page run is a compare (the adapter's row and the base's); the page reports the
+    largest batch each answer shared. The same for API clients through the openai package.
+    """
+    import re
+    import threading
+
+    import openai
+    from gradio_client import Client
+
+    page = Client(url, verbose=False)
+    api = openai.OpenAI(base_url=f"{url}/v1", api_key=os.environ.get("LORA_LAND_API_KEY", "-"), max_retries=0)
+    adapters = ["glue_sst2", "conllpp", "viggo", "gsm8k", "legal"]  # one-field tasks
+
+    def page_run(i: int) -> int:
+        out = page.predict(adapters[i % len(adapters)], f"request {i}: a wonderful film", "", "", new_tokens, 0, 1,
+                           api_name="/compare")
+        found = re.search(r"batch of (\d+)", out[1] or "")
+        return int(found.group(1)) if found else 0
+
+    def api_run(i: int) -> int:
+        api.completions.create(model=adapters[i % len(adapters)], prompt=f"request {i}: a wonderful film",
+                               max_tokens=new_tokens, extra_body={"ignore_eos": True})
+        return 0
+
+    def together(fn) -> tuple[float, list[int]]:
+        results: list[int] = [0] * users
+        gate = threading.Barrier(users)
+
+        def one(i):
+            gate.wait()
+            results[i] = fn(i)
+
+        threads = [threading.Thread(target=one, args=(i,)) for i in range(users)]
+        start = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return time.perf_counter() - start, results
+
+    def in_turn(fn) -> tuple[float, list[int]]:
+        start = time.perf_counter()
+        results = [fn(i) for i in range(users)]
+        return time.perf_counter() - start, results
+
+    page_run(0), api_run(0)  # warm: adapters into slots, the page's first event
+    out = {"url": url, "users": users, "new_tokens": new_tokens}
+    for name, fn in (("page", page_run), ("api", api_run)):
+        wall_in_turn, seq_batches = in_turn(fn)
+        wall_together, batches = together(fn)
+        out[name] = {"one_after_another_s": wall_in_turn, "all_at_once_s": wall_together,
+                     "speedup": wall_in_turn / wall_together}
+        if name == "page":
+            out[name].update({"batch_one_after_another_max": max(seq_batches), "batch_all_at_once_max": max(batches),
+                              "batch_all_at_once_mean": sum(batches) / len(batches)})
+    return out
+
+
+def print_app(report: dict) -> None:
+    print(f"\n(g) the app at {report['url']}: {report['users']} users, {report['new_tokens']} new tokens each")
+    for name in ("page", "api"):
+        r = report[name]
+        extra = ""
+        if name == "page":
+            extra = (f"; batch (rows) in turn max {r['batch_one_after_another_max']}, at once max "
+                     f"{r['batch_all_at_once_max']} mean {r['batch_all_at_once_mean']:.1f}")
+        print(f"{name:<5} one after another {r['one_after_another_s']:.2f}s, all at once {r['all_at_once_s']:.2f}s "
+              f"= {r['speedup']:.2f}x{extra}")
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(prog="python -m lora_land.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--config", default="adapters.yaml")
@@ -463,9 +537,17 @@ def main(argv=None) -> None:
     parser.add_argument("--mistral-shapes", nargs="*", default=[], type=lambda s: tuple(s.split(":")) if ":" in s else (s, None),
                         help="on a GPU: e.g. bf16 bf16:nf4 (random weights at Mistral-7B's shapes)")
     parser.add_argument("--mistral-adapters", nargs="*", type=int, default=[1, 8, 25, 100])
+    parser.add_argument("--app", metavar="URL", help="(g) only: load a running `python app.py` with --users people")
+    parser.add_argument("--users", type=int, default=16)
     args = parser.parse_args(argv)
-    report = run(args)
-    print_report(report)
+    if args.app:
+        report = app_section(args.app.rstrip("/"), args.users)
+        print_app(report)
+        if args.out == parser.get_default("out"):
+            args.out = "docs/bench/app-cpu.json"
+    else:
+        report = run(args)
+        print_report(report)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n")

@@ -47,8 +47,8 @@ CSS = """
 .ll-title h1 {font-size: 2.4rem; margin: 0; display: inline-flex; gap: 0.5rem; align-items: center;}
 .ll-title h1 span {color: var(--color-accent);}
 .ll-title p {margin: 0.25rem 0 0; font-weight: 600;}
-.ll-chips {justify-content: flex-start; align-items: center;}
-.ll-chips button {flex: 0 1 auto !important; min-width: 0 !important;}
+.ll-chips {justify-content: flex-start !important; align-items: center;}
+.ll-chips > * {flex: 0 1 auto !important; min-width: 0 !important; width: auto !important;}
 .ll-stats {font-size: 0.85rem; color: var(--body-text-color-subdued); min-height: 1.5rem;}
 .ll-count {text-align: right; font-size: 0.85rem;}
 .ll-warn {color: var(--error-text-color, #c62828); font-weight: 600;}

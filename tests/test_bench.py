@@ -18,3 +18,13 @@ def test_bench_smoke_run_writes_every_section(tmp_path, capsys):
     assert report["memory"]["adapter_host_MB"] > 0
     printed = capsys.readouterr().out
     assert "(a, b) one batch of 32 rows" in printed and "(e) memory" in printed
+
+
+def test_the_app_section_loads_a_running_server(app_server):
+    from lora_land.bench import app_section
+
+    report = app_section(app_server.url, users=3, new_tokens=4)
+    for name in ("page", "api"):
+        assert report[name]["one_after_another_s"] > 0 and report[name]["all_at_once_s"] > 0
+    assert report["page"]["batch_one_after_another_max"] == 2  # a pair alone: the adapter's row and the base's
+    assert report["page"]["batch_all_at_once_max"] >= 2
