@@ -453,7 +453,7 @@ class Page:
         table = gr.Dataframe(headers=["id", "time (UTC)", "source", "kind", "adapter", "status", "fine-tuned",
                                       "base", "vote", "ttft s", "total s", "prompt (its end)"],
                              interactive=False, wrap=True, elem_id="history-table", max_height=520)
-        detail = gr.JSON(label="Selected generation", open=True)
+        detail = gr.JSON(label="Selected generation", open=True, elem_id="history-detail")
         with gr.Row():
             fmt = gr.Radio(["csv", "jsonl"], value="csv", label="Export format", scale=1)
             export = gr.Button("Export", scale=0, min_width=100, elem_id="history-export")
