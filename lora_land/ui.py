@@ -29,7 +29,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # a self-hosted page
 
 import gradio as gr  # noqa: E402
 
-from lora_land.scheduler import EngineError  # noqa: E402
+from lora_land.scheduler import EngineError, InvalidRequest  # noqa: E402
 from lora_land.service import BASE, NotReady, Service  # noqa: E402
 from lora_land.store import STATUSES, VOTES  # noqa: E402
 
@@ -187,10 +187,10 @@ class Page:
 
     def compare(self, key, f1, f2, f3, max_new_tokens, temperature, top_p, request: gr.Request):
         """Run: the adapter and the base model on the same prompt, both streaming into their panels."""
-        task = self.tasks[key]
-        values = {f: v for f, v in zip(task.fields, (f1, f2, f3))}
-        params = _params(max_new_tokens, temperature, top_p)
         try:
+            task = self.service.task(key)
+            values = {f: v for f, v in zip(task.fields, (f1, f2, f3))}
+            params = _params(max_new_tokens, temperature, top_p)
             prompt, cleaned = self.service.render(key, values)
             run = self.service.start(source="page", kind="compare", adapter=key, prompt=prompt, fields=cleaned,
                                      params=params)
@@ -233,9 +233,10 @@ class Page:
         """One chat turn: the adapter's reply (and the base's, if shown) streams into the conversations."""
         tuned_history = list(tuned_history or [])
         base_history = list(base_history or [])
-        params = _params(max_new_tokens, temperature, 1.0)
         user = {"role": "user", "content": message or ""}
         try:
+            self.service.task(key)
+            params = _params(max_new_tokens, temperature, 1.0)
             prompt, dropped = self.service.chat_prompt(key, [*_plain(tuned_history), user], params["max_new_tokens"])
             base_prompt = None
             if with_base:
@@ -487,7 +488,12 @@ def _shown(template: str) -> str:
 
 
 def _params(max_new_tokens, temperature, top_p) -> dict:
-    return {"max_new_tokens": int(max_new_tokens), "temperature": float(temperature), "top_p": float(top_p)}
+    """The sampling settings as the engine takes them; the engine checks their ranges."""
+    try:
+        return {"max_new_tokens": int(max_new_tokens), "temperature": float(temperature), "top_p": float(top_p)}
+    except (TypeError, ValueError):
+        raise InvalidRequest(f"max new tokens, temperature and top-p must be numbers; got {max_new_tokens!r}, "
+                             f"{temperature!r}, {top_p!r}") from None
 
 
 def _live(ttft: float | None) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 import time
@@ -105,3 +106,20 @@ def test_a_server_killed_mid_answer_leaves_an_incomplete_row(tmp_path):
     (row,) = rows(server.db)
     assert row["status"] == "incomplete" and row["finished"] is None
     assert row["source"] == "api" and row["output"]  # what had streamed was kept
+
+
+@pytest.mark.parametrize("args, message", [
+    (("no_such_task", "hello", "", "", 8, 0, 1), "no_such_task is not in the list of choices"),
+    (("glue_sst2", "  \t ", "", "", 8, 0, 1), "'sentence' is empty"),
+    (("glue_sst2", "a film", "", "", 0, 0, 1), "Value 0 is less than minimum value 1"),
+    (("glue_sst2", "a film", "", "", 8, -1, 1), "Value -1 is less than minimum value 0"),
+    (("glue_sst2", "a film", "", "", 8, 0, 7), "Value 7 is greater than maximum value 1"),
+    (("glue_sst2", "word " * 1500, "", "", 8, 0, 1), "exceeds the model's context"),
+])
+def test_the_pages_own_api_refuses_bad_input_with_a_clear_message(app_server, args, message):
+    """What the page's controls cannot send, a script calling the page's endpoint can: refused, nothing logged."""
+    before = len(rows(app_server.db))
+    client = Client(app_server.url, verbose=False)
+    with pytest.raises(Exception, match=re.escape(message)):
+        client.predict(*args, api_name="/compare")
+    assert len(rows(app_server.db)) == before

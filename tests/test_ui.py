@@ -31,8 +31,8 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, app_server):
+def open_page(browser, app_server):
+    """A fresh browser context on the app, refused everything but the app; returns (context, page, external)."""
     external: list[str] = []
 
     def only_local(route):
@@ -49,6 +49,12 @@ def page(browser, app_server):
     page.goto(app_server.url)
     page.wait_for_selector("#run")
     wait_text(page, "#token-count", "tokens")
+    return context, page, external
+
+
+@pytest.fixture
+def page(browser, app_server):
+    context, page, external = open_page(browser, app_server)
     yield page
     context.close()
     assert external == [], f"the page reached outside the server: {external}"
@@ -107,8 +113,14 @@ def type_into(page, selector, text):
     page.type(selector, text[-1])
 
 
-def toasts(page):
-    return " ".join(t.inner_text() for t in page.query_selector_all(".toast-body"))
+def long_answers(page):
+    """Sampling set for long answers: 512 new tokens at temperature 2 rarely meet an early EOS."""
+    page.click("text=Sampling")
+    for slider, value in (("#max-new", "512"), ("#temperature", "2")):
+        page.fill(f"{slider} input[type=number]", value)
+        page.press(f"{slider} input[type=number]", "Tab")
+        page.wait_for_function("([s, v]) => document.querySelector(s + ' input[type=range]').value === v",
+                               arg=[slider, value])
 
 
 def test_pick_an_example_run_both_answers_and_vote(page, app_server, catalog, engine):
@@ -167,12 +179,7 @@ def test_bad_input_gets_a_clear_message_and_keeps_the_text(page, app_server, cat
 
 def test_stop_cancels_both_answers(page, app_server, catalog):
     pick_adapter(page, catalog.tasks["glue_sst2"])
-    page.click("text=Sampling")
-    for slider, value in (("#max-new", "512"), ("#temperature", "2")):  # a long, sampled answer
-        page.fill(f"{slider} input[type=number]", value)
-        page.press(f"{slider} input[type=number]", "Tab")
-        page.wait_for_function("([s, v]) => document.querySelector(s + ' input[type=range]').value === v",
-                               arg=[slider, value])
+    long_answers(page)
     type_into(page, "#field-0 textarea", "the story goes on and on")
     before = len(rows(app_server.db))
     page.click("#run")
@@ -224,3 +231,17 @@ def test_history_filters_searches_and_exports(page, app_server, catalog):
     exported = page.request.get(href).text()
     assert exported.startswith("id,created,") and "zeppelin" in exported
     assert len(exported.strip().splitlines()) >= 2
+
+
+def test_closing_the_page_cancels_its_run(browser, app_server, catalog):
+    context, page, _ = open_page(browser, app_server)
+    pick_adapter(page, catalog.tasks["glue_sst2"])
+    long_answers(page)
+    type_into(page, "#field-0 textarea", "a tale told by a tab that closes")
+    before = len(rows(app_server.db))
+    page.click("#run")
+    page.wait_for_function("() => document.querySelector('#base-output textarea').value.length > 0")
+    context.close()  # the person closes the tab mid-answer
+    row = wait_for(lambda: [r for r in rows(app_server.db)[before:] if r["status"] != "incomplete"])[0]
+    assert row["status"] == "cancelled" and row["base_tokens_out"] < 512
+    assert wait_for(lambda: app_server.health()["running"] == 0)
