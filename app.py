@@ -103,9 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning", timeout_graceful_shutdown=5)
     finally:
-        if service.ready:
-            service.engine.close()
-        store.close()
+        service.close()  # the engine stops, running rows end cancelled and are written, then the log closes
     return 0
 
 

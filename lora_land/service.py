@@ -3,8 +3,8 @@
 It turns a task's field values (or a chat) into a prompt with the task's template,
 cleans and checks the text, submits the adapter's request and the base model's to the
 engine as one group so they share every batch, and keeps the log: the row is written in
-`start` before the engine sees the request, and completed by the `Run` when both answers
-end, whether or not anyone is still reading them.
+`start` as soon as the engine accepts the request, and completed by the `Run` when both
+answers end, whether or not anyone is still reading them.
 
     service = Service(catalog, "demo", Store("lora_land.db"), engine)
     run = service.start(source="api", kind="completion", adapter="glue_sst2", prompt=p)
@@ -66,9 +66,16 @@ def parse_fields(task: Task, message: str) -> dict[str, str]:
         m = pattern.match(line)
         if m:
             current = names[m.group(1).lower()]
+            if current in values:
+                raise InvalidRequest(f"the field '{current}' is given twice; write each field once")
             values[current] = [m.group(2)]
         elif current is not None:
             values[current].append(line)
+        elif line.strip():
+            raise InvalidRequest(
+                f"{task.name} reads {len(task.fields)} fields; start the message with one of them as "
+                f"`name: value` ({', '.join(task.fields)}); found {line.strip()[:40]!r} before any field"
+            )
     missing = [f for f in task.fields if f not in values or not "\n".join(values[f]).strip()]
     if missing:
         raise InvalidRequest(
@@ -94,6 +101,7 @@ class Run:
         self._queue: queue.Queue = queue.Queue()
         self._lock = threading.Lock()
         self._saved = time.monotonic()
+        service._runs.add(self)  # until its row is complete; Service.close waits for it
         for side, handle in handles.items():
             threading.Thread(target=self._forward, args=(side, handle), daemon=True,
                              name=f"run-{row_id}-{side}").start()
@@ -131,12 +139,16 @@ class Run:
                           error=f"{type(exc).__name__}: {exc}")
 
     def _save_progress(self) -> None:
+        """Save the answers so far, about once a second; a failed save is logged and the answer goes on."""
         if time.monotonic() - self._saved < PROGRESS_SECONDS:
             return
         self._saved = time.monotonic()
         with self._lock:
             text = dict(self.text)
-        self.service.store.progress(self.row_id, output=text.get("tuned"), base_output=text.get("base"))
+        try:
+            self.service.store.progress(self.row_id, output=text.get("tuned"), base_output=text.get("base"))
+        except Exception:
+            log.exception("run %s: saving the answer so far failed", self.row_id)
 
     def _finish(self) -> None:
         done = list(self.completions.values())
@@ -161,6 +173,7 @@ class Run:
         except Exception:
             log.exception("run %s: completing the row failed", self.row_id)
         finally:
+            self.service._runs.discard(self)
             self.done.set()
 
     def events(self) -> Iterator[tuple[str, str]]:
@@ -198,6 +211,7 @@ class Service:
         self.listeners: list[Callable[[Run], None]] = []
         self.started = time.time()
         self.load_error: str | None = None
+        self._runs: set[Run] = set()  # runs whose rows are not complete yet
         self._engine = None
         if engine is not None:
             self.attach(engine)
@@ -311,3 +325,12 @@ class Service:
 
     def vote(self, row_id: int, vote: str) -> None:
         self.store.vote(row_id, vote)
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Shut down: stop the engine, let every run complete its row, then close the log."""
+        if self._engine is not None:
+            self._engine.close()
+        deadline = time.monotonic() + timeout
+        for run in list(self._runs):
+            run.done.wait(max(0.0, deadline - time.monotonic()))
+        self.store.close()

@@ -127,7 +127,8 @@ class Store:
             if self.path != ":memory:":
                 self.db.enable_wal()
             migrate(self.db)
-        self.table = self.db[TABLE]
+            self.table = self.db[TABLE]
+            self.columns = list(self.table.columns_dict)
 
     # --- writing ------------------------------------------------------------------
 
@@ -187,6 +188,8 @@ class Store:
                 raise ValueError(f"no generation with id {row_id}") from None
             if row["base_output"] is None:
                 raise ValueError(f"generation {row_id} has no base answer to vote against")
+            if row["status"] != "complete":
+                raise ValueError(f"generation {row_id} is {row['status']}: vote once both answers are complete")
             self.table.update(row_id, {"vote": vote, "voted": now()})
 
     # --- reading ------------------------------------------------------------------
@@ -206,32 +209,52 @@ class Store:
         return list(self.rows(adapter=adapter, status=status, search=search, source=source, limit=limit,
                               offset=offset))
 
-    def rows(self, *, adapter=None, status=None, search=None, source=None, limit=None, offset=0) -> Iterator[dict]:
+    def rows(self, *, adapter=None, status=None, search=None, source=None, limit=None, offset=0,
+             page: int = 500) -> Iterator[dict]:
+        """Rows newest first, read `page` at a time so a long read never holds up the writers for long."""
         where, args = _where(adapter=adapter, status=status, source=source)
-        with self.lock:
-            if search and search.strip():
-                rows = self.table.search(search.strip(), order_by="id desc", columns=list(self.table.columns_dict),
-                                         where=where or None, where_args=args, limit=limit, offset=offset or None,
-                                         quote=True)
-            else:
-                rows = self.table.rows_where(where or None, args, order_by="id desc", limit=limit,
-                                             offset=offset or None)
-            result = list(rows)
-        yield from result
+        terms = " ".join((search or "").replace('"', " ").split())  # words only: FTS syntax is not for users
+        offset = offset or 0
+        remaining = limit
+        while remaining is None or remaining > 0:
+            n = page if remaining is None else min(page, remaining)
+            with self.lock:
+                if terms:
+                    chunk = list(self.table.search(terms, order_by="id desc", columns=self.columns,
+                                                   where=where or None, where_args=args, limit=n, offset=offset,
+                                                   quote=True))
+                else:
+                    chunk = list(self.table.rows_where(where or None, args, order_by="id desc", limit=n,
+                                                       offset=offset))
+            yield from chunk
+            if len(chunk) < n:
+                return
+            offset += n
+            if remaining is not None:
+                remaining -= n
 
     def export(self, fmt: str, **filters) -> str:
         """The rows (newest first, same filters as `history`) as CSV or JSON Lines text."""
-        rows = list(self.rows(**filters))
-        if fmt == "jsonl":
-            return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+        out = io.StringIO()
+        self.write_export(out, fmt, **filters)
+        return out.getvalue()
+
+    def write_export(self, out, fmt: str, **filters) -> int:
+        """Write the rows as CSV or JSON Lines to a text file, a page at a time; returns how many."""
+        if fmt not in ("csv", "jsonl"):
+            raise ValueError(f"export format must be 'csv' or 'jsonl', got {fmt!r}")
+        writer = None
         if fmt == "csv":
-            out = io.StringIO()
-            columns = list(self.table.columns_dict)
-            writer = csv.DictWriter(out, fieldnames=columns)
+            writer = csv.DictWriter(out, fieldnames=self.columns)
             writer.writeheader()
-            writer.writerows(rows)
-            return out.getvalue()
-        raise ValueError(f"export format must be 'csv' or 'jsonl', got {fmt!r}")
+        n = 0
+        for row in self.rows(**filters):
+            if writer is not None:
+                writer.writerow(row)
+            else:
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            n += 1
+        return n
 
     def per_adapter(self) -> list[dict]:
         """Per adapter: requests, finished ones, votes for each side, and latency percentiles."""
@@ -273,8 +296,16 @@ class Store:
             t = datetime.fromisoformat(row["finished"]).timestamp()
             buckets.setdefault(int(t // bucket_seconds), []).append(row)
         out = []
-        for key in sorted(buckets):
-            group = buckets[key]
+        keys = sorted(buckets)
+        if keys and keys[-1] - keys[0] < 2000:  # idle buckets in between show as zero, not as a straight line
+            keys = list(range(keys[0], keys[-1] + 1))
+        for key in keys:
+            group = buckets.get(key, [])
+            if not group:
+                out.append({"time": datetime.fromtimestamp(key * bucket_seconds, timezone.utc).isoformat(
+                    timespec="seconds"), "requests": 0, "tokens_per_second": 0.0, "mean_seconds": None,
+                    "p95_seconds": None})
+                continue
             latencies = sorted(r["total_seconds"] or 0.0 for r in group)
             out.append({
                 "time": datetime.fromtimestamp(key * bucket_seconds, timezone.utc).isoformat(timespec="seconds"),

@@ -39,6 +39,7 @@ MAX_EXAMPLES = 3
 ALL = "All categories"
 STREAM_INTERVAL = 0.05  # seconds between page updates while answers stream
 HISTORY_LIMIT = 200
+EXPORT_KEEP_SECONDS = 3600
 VOTE_LABELS = {"fine-tuned": "← Fine-tuned is better", "base": "Base is better →", "tie": "Tie",
                "both-bad": "Both are bad"}
 
@@ -71,6 +72,7 @@ class Page:
         self.active: dict[str, list] = {}  # Gradio session -> its runs in flight (Stop and page close cancel them)
         self._active_lock = threading.Lock()
         self.blocks_load: list = []  # (fn, inputs, outputs) to run when a page opens
+        self.export_dir = Path(tempfile.mkdtemp(prefix="lora-land-exports-"))
         self.blocks = self._build()
 
     # --- data for the page ----------------------------------------------------------
@@ -162,41 +164,54 @@ class Page:
 
     # --- runs -----------------------------------------------------------------------
 
-    def _track(self, request: gr.Request | None, run) -> None:
+    def _track(self, request: gr.Request | None, tab: str, run) -> None:
         if request is None or not request.session_hash:
             return
         with self._active_lock:
-            self.active.setdefault(request.session_hash, []).append(run)
+            self.active.setdefault((request.session_hash, tab), []).append(run)
 
-    def _untrack(self, request: gr.Request | None, run) -> None:
+    def _untrack(self, request: gr.Request | None, tab: str, run) -> None:
         if request is None or not request.session_hash:
             return
+        key = (request.session_hash, tab)
         with self._active_lock:
-            runs = self.active.get(request.session_hash, [])
+            runs = self.active.get(key, [])
             if run in runs:
                 runs.remove(run)
             if not runs:
-                self.active.pop(request.session_hash, None)
+                self.active.pop(key, None)
 
-    def stop(self, request: gr.Request) -> None:
-        """Stop pressed, or the page closed: cancel this session's runs (their rows end `cancelled`)."""
+    def stop(self, request: gr.Request, tab: str | None = None) -> None:
+        """Stop pressed on a tab (that tab's runs), or the page closed (all of them): their rows end `cancelled`."""
+        if request is None or not request.session_hash:
+            return
         with self._active_lock:
-            runs = self.active.pop(request.session_hash, []) if request and request.session_hash else []
+            keys = [k for k in self.active if k[0] == request.session_hash and tab in (None, k[1])]
+            runs = [run for k in keys for run in self.active.pop(k)]
         for run in runs:
             run.cancel()
 
-    def compare(self, key, f1, f2, f3, max_new_tokens, temperature, top_p, request: gr.Request):
+    def stop_all(self, request: gr.Request) -> None:
+        self.stop(request, None)
+
+    def stop_compare(self, request: gr.Request) -> None:
+        self.stop(request, "compare")
+
+    def stop_chat(self, request: gr.Request) -> None:
+        self.stop(request, "chat")
+
+    def compare(self, key, f1, f2, f3, max_new_tokens, temperature, top_p, seed=None, request: gr.Request = None):
         """Run: the adapter and the base model on the same prompt, both streaming into their panels."""
         try:
             task = self.service.task(key)
             values = {f: v for f, v in zip(task.fields, (f1, f2, f3))}
-            params = _params(max_new_tokens, temperature, top_p)
+            params = _params(max_new_tokens, temperature, top_p, seed)
             prompt, cleaned = self.service.render(key, values)
             run = self.service.start(source="page", kind="compare", adapter=key, prompt=prompt, fields=cleaned,
                                      params=params)
         except (EngineError, ValueError) as exc:
             raise gr.Error(str(exc), title="Not run") from None
-        self._track(request, run)
+        self._track(request, "compare", run)
         started = time.perf_counter()
         first: dict[str, float] = {}
         text = {"tuned": "", "base": ""}
@@ -213,7 +228,7 @@ class Page:
                            run.row_id, hidden_vote, "")
             done = run.wait(timeout=30)
         finally:
-            self._untrack(request, run)
+            self._untrack(request, "compare", run)
         tuned, base = done.get("tuned"), done.get("base")
         note = "" if run.status == "complete" else f"This run ended **{run.status}**."
         yield (tuned.text if tuned else text["tuned"], _final(tuned), base.text if base else text["base"],
@@ -229,31 +244,37 @@ class Page:
         return f"Thanks: your vote **{VOTE_LABELS[choice]}** is saved with generation #{int(row_id)}."
 
     def chat(self, key, message, tuned_history, base_history, with_base, max_new_tokens, temperature,
-             request: gr.Request):
-        """One chat turn: the adapter's reply (and the base's, if shown) streams into the conversations."""
-        tuned_history = list(tuned_history or [])
-        base_history = list(base_history or [])
+             request: gr.Request = None):
+        """One chat turn: the adapter's reply (and the base's, if shown) streams into the conversations.
+
+        The histories are this session's own copies of the messages (a gr.State each), exactly
+        as written and answered: the Chatbot only displays them (it tidies what it shows).
+        """
+        tuned_history = [dict(m) for m in tuned_history or []]
+        base_history = [dict(m) for m in base_history or []]
         user = {"role": "user", "content": message or ""}
         try:
             self.service.task(key)
             params = _params(max_new_tokens, temperature, 1.0)
-            prompt, dropped = self.service.chat_prompt(key, [*_plain(tuned_history), user], params["max_new_tokens"])
+            prompt, dropped = self.service.chat_prompt(key, [*tuned_history, user], params["max_new_tokens"])
             base_prompt = None
             if with_base:
-                base_prompt, _ = self.service.chat_prompt(key, [*_plain(base_history), user],
-                                                          params["max_new_tokens"])
+                base_prompt, _ = self.service.chat_prompt(key, [*base_history, user], params["max_new_tokens"])
             run = self.service.start(source="page", kind="chat", adapter=key, prompt=prompt,
-                                     fields=[*_plain(tuned_history), user], params=params, base=bool(with_base),
+                                     fields=[*tuned_history, user], params=params, base=bool(with_base),
                                      base_prompt=base_prompt)
         except (EngineError, ValueError) as exc:
             raise gr.Error(str(exc), title="Not sent") from None
-        self._track(request, run)
-        tuned_history.append({"role": "user", "content": user["content"]})
-        tuned_history.append({"role": "assistant", "content": ""})
+        self._track(request, "chat", run)
+        tuned_history += [dict(user), {"role": "assistant", "content": ""}]
         if with_base:
-            base_history.append({"role": "user", "content": user["content"]})
-            base_history.append({"role": "assistant", "content": ""})
+            base_history += [dict(user), {"role": "assistant", "content": ""}]
         note = f"The {dropped} oldest turn(s) no longer fit the context and were left out." if dropped else ""
+
+        def shown():
+            return ([dict(m) for m in tuned_history], [dict(m) for m in base_history], tuned_history, base_history,
+                    "", note)
+
         last = 0.0
         try:
             for side, piece in run.events():
@@ -262,13 +283,13 @@ class Page:
                 now = time.perf_counter()
                 if now - last >= STREAM_INTERVAL:
                     last = now
-                    yield tuned_history, base_history, "", note
+                    yield shown()
             run.wait(timeout=30)
         finally:
-            self._untrack(request, run)
+            self._untrack(request, "chat", run)
         if run.status != "complete":
             note = f"{note} This turn ended **{run.status}**.".strip()
-        yield tuned_history, base_history, "", note
+        yield shown()
 
     # --- history and stats ----------------------------------------------------------
 
@@ -296,11 +317,19 @@ class Page:
         return row
 
     def export(self, fmt: str, adapter: str, status: str, search: str) -> str:
-        text = self.service.store.export(fmt, adapter=_none(adapter), status=_none(status), search=search or None)
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        folder = Path(tempfile.mkdtemp(prefix="lora-land-export-"))
-        path = folder / f"lora-land-history-{stamp}.{fmt}"
-        path.write_text(text, encoding="utf-8")
+        """The filtered log as a file to download; exports older than an hour are removed."""
+        for old in self.export_dir.glob("*/*"):
+            if time.time() - old.stat().st_mtime > EXPORT_KEEP_SECONDS:
+                old.unlink(missing_ok=True)
+                old.parent.rmdir()
+        folder = Path(tempfile.mkdtemp(dir=self.export_dir))  # one folder each: the file keeps a plain name
+        path = folder / f"lora-land-history-{time.strftime('%Y%m%d-%H%M%S')}.{fmt}"
+        try:
+            with path.open("w", encoding="utf-8", newline="") as out:
+                self.service.store.write_export(out, fmt, adapter=_none(adapter), status=_none(status),
+                                                search=search or None)
+        except ValueError as exc:
+            raise gr.Error(str(exc)) from None
         return str(path)
 
     def stats(self, bucket_seconds):
@@ -331,7 +360,8 @@ class Page:
         first = next(iter(self.tasks))
         logo = (self.root / "static" / "logo.svg").read_text() if (self.root / "static" / "logo.svg").exists() else ""
         logo = logo.replace('width="64" height="64"', 'width="44" height="44"')
-        with gr.Blocks(title="LoRA Land") as blocks:
+        # Gradio's copies of served files (the exports) are removed after an hour too.
+        with gr.Blocks(title="LoRA Land", delete_cache=(EXPORT_KEEP_SECONDS, EXPORT_KEEP_SECONDS)) as blocks:
             gr.HTML(f"<div class='ll-title'><h1>{logo}LoRA <span>Land</span></h1>"
                     "<p>25 fine-tuned adapters on one base model: each answer beside the base model's, "
                     "generated in the same batch</p></div>")
@@ -346,7 +376,7 @@ class Page:
                     self._stats_tab(stats_tab)
             for fn, inputs, outputs in self.blocks_load:
                 blocks.load(fn, inputs, outputs, show_progress="hidden")
-            blocks.unload(self.stop)
+            blocks.unload(self.stop_all)
         return blocks
 
     def _compare_tab(self, first: str) -> None:
@@ -378,6 +408,8 @@ class Page:
                 temperature = gr.Slider(0, 2, value=0, step=0.05, label="Temperature (0 = greedy)",
                                         elem_id="temperature")
                 top_p = gr.Slider(0.05, 1, value=1, step=0.05, label="Top-p")
+                seed = gr.Number(None, label="Seed (blank: a new draw each run)", precision=0, minimum=0,
+                                 elem_id="seed")
         with gr.Row(equal_height=False):
             with gr.Column():
                 tuned = gr.Textbox(label=f"Fine-tuned · {task.name}", lines=6, max_lines=24, interactive=False,
@@ -392,26 +424,29 @@ class Page:
             vote_buttons = {v: gr.Button(VOTE_LABELS[v], size="sm", elem_id=f"vote-{v}") for v in VOTES}
         note = gr.Markdown(elem_id="run-note")
 
-        category.change(lambda c: gr.update(choices=self.choices(c), value=self.choices(c)[0][1]), category, adapter)
+        category.change(lambda c: gr.update(choices=self.choices(c), value=self.choices(c)[0][1]), category, adapter,
+                        api_visibility="private")
         outputs_for_task = [details, template, *boxes, *chips, max_new, count, tuned, tuned_stats, base, base_stats,
                             row_id, vote_row, note]
-        adapter.change(self.task_view, adapter, outputs_for_task, show_progress="hidden")
+        adapter.change(self.task_view, adapter, outputs_for_task, show_progress="hidden", api_visibility="private")
         for i, chip in enumerate(chips):
-            chip.click(lambda key, i=i: self.example(key, i), adapter, [*boxes, count], show_progress="hidden")
+            chip.click(lambda key, i=i: self.example(key, i), adapter, [*boxes, count], show_progress="hidden",
+                       api_visibility="private")
         gr.on([b.input for b in boxes] + [max_new.release], self.count_with, [adapter, max_new, *boxes], count,
               trigger_mode="always_last", show_progress="hidden", concurrency_limit=None)
         gr.on([run_btn.click, *[b.submit for b in boxes]], self.compare,
-                          [adapter, *boxes, max_new, temperature, top_p],
+                          [adapter, *boxes, max_new, temperature, top_p, seed],
                           [tuned, tuned_stats, base, base_stats, row_id, vote_row, note],
                           concurrency_limit=None, show_progress="minimal", api_name="compare")
         # Stop cancels the session's runs in the engine; the Run handler then ends by itself,
         # showing what had streamed and the row's status.
-        stop_btn.click(self.stop, None, None, queue=False)
+        stop_btn.click(self.stop_compare, None, None, queue=False, api_visibility="private")
         # The page may have been built while the engine loaded: fill in what needs it on every visit.
         self.blocks_load.append((lambda key, n, *v: (self.details(key), self.count_with(key, n, *v)),
                                  [adapter, max_new, *boxes], [details, count]))
         for choice, button in vote_buttons.items():
-            button.click(lambda rid, c=choice: self.vote(rid, c), row_id, note, show_progress="hidden")
+            button.click(lambda rid, c=choice: self.vote(rid, c), row_id, note, show_progress="hidden",
+                         api_visibility="private")
 
     def _chat_tab(self, first: str) -> None:
         with gr.Row(equal_height=True):
@@ -431,16 +466,20 @@ class Page:
             with gr.Row():
                 max_new = gr.Slider(1, 512, value=self.tasks[first].max_new_tokens, step=1, label="Max new tokens")
                 temperature = gr.Slider(0, 2, value=0, step=0.05, label="Temperature (0 = greedy)")
-        note = gr.Markdown()
+        note = gr.Markdown(elem_id="chat-note")
+        tuned_state, base_state = gr.State([]), gr.State([])  # the messages as written, for the prompts
 
-        adapter.change(lambda k: (_chat_hint(self.tasks[k]), [], [], self.tasks[k].max_new_tokens, ""), adapter,
-                       [hint, tuned, base, max_new, note])
-        with_base.change(lambda on: gr.update(visible=on), with_base, base)
+        adapter.change(lambda k: (_chat_hint(self.tasks[k]), [], [], [], [], self.tasks[k].max_new_tokens, ""),
+                       adapter, [hint, tuned, base, tuned_state, base_state, max_new, note],
+                       api_visibility="private")
+        with_base.change(lambda on: gr.update(visible=on), with_base, base, api_visibility="private")
         gr.on([send.click, message.submit], self.chat,
-                      [adapter, message, tuned, base, with_base, max_new, temperature], [tuned, base, message, note],
-                      concurrency_limit=None, show_progress="minimal", api_name="chat")
-        stop.click(self.stop, None, None, queue=False)
-        clear.click(lambda: ([], [], ""), None, [tuned, base, note])
+              [adapter, message, tuned_state, base_state, with_base, max_new, temperature],
+              [tuned, base, tuned_state, base_state, message, note],
+              concurrency_limit=None, show_progress="minimal", api_name="chat")
+        stop.click(self.stop_chat, None, None, queue=False, api_visibility="private")
+        clear.click(lambda: ([], [], [], [], ""), None, [tuned, base, tuned_state, base_state, note],
+                    api_visibility="private")
 
     def _history_tab(self, tab) -> None:
         names = [BASE, *self.tasks]
@@ -487,10 +526,13 @@ def _shown(template: str) -> str:
     return template.replace("{{", "{").replace("}}", "}")
 
 
-def _params(max_new_tokens, temperature, top_p) -> dict:
+def _params(max_new_tokens, temperature, top_p, seed=None) -> dict:
     """The sampling settings as the engine takes them; the engine checks their ranges."""
     try:
-        return {"max_new_tokens": int(max_new_tokens), "temperature": float(temperature), "top_p": float(top_p)}
+        params = {"max_new_tokens": int(max_new_tokens), "temperature": float(temperature), "top_p": float(top_p)}
+        if seed not in (None, ""):
+            params["seed"] = int(seed)
+        return params
     except (TypeError, ValueError):
         raise InvalidRequest(f"max new tokens, temperature and top-p must be numbers; got {max_new_tokens!r}, "
                              f"{temperature!r}, {top_p!r}") from None
@@ -521,18 +563,6 @@ def _chat_hint(task) -> str:
         return f"Each message is the task's **{task.fields[0]}**; the template wraps it."
     lines = "\n".join(f"{f}: …" for f in task.fields)
     return f"{task.name} reads {len(task.fields)} fields. Write each on its own line:\n```\n{lines}\n```"
-
-
-def _plain(history) -> list[dict]:
-    """Chat history as plain role/content messages (Gradio may add metadata)."""
-    out = []
-    for m in history or []:
-        content = m.get("content") if isinstance(m, dict) else getattr(m, "content", "")
-        role = m.get("role") if isinstance(m, dict) else getattr(m, "role", "user")
-        if isinstance(content, list):  # Gradio 6 may hand back content as parts
-            content = "".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content)
-        out.append({"role": role, "content": content or ""})
-    return out
 
 
 def _short_source(source: str, root: Path) -> str:

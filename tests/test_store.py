@@ -91,6 +91,9 @@ def test_a_crashed_process_leaves_an_incomplete_row_with_what_it_had(tmp_path):
 def test_votes_are_checked(tmp_path):
     store = Store(tmp_path / "log.db")
     row_id = begin(store)
+    with pytest.raises(ValueError, match="is incomplete: vote once both answers are complete"):
+        store.vote(row_id, "tie")
+    store.finish(row_id, status="complete", tuned=done("1"), base=done("0"))
     store.vote(row_id, "tie")
     store.vote(row_id, "fine-tuned")
     assert store.get(row_id)["vote"] == "fine-tuned" and store.get(row_id)["voted"]
@@ -125,6 +128,9 @@ def test_history_is_newest_first_with_filters_and_full_text_search(tmp_path):
     assert [r["id"] for r in store.history(search="maybe")] == [a]  # answers are searched too
     assert [r["id"] for r in store.history(search="film", adapter="glue_sst2", status="complete")] == [a]
     assert store.history(search='"unbalanced (quote') == []  # search syntax is quoted, never an error
+    assert [r["id"] for r in store.history(search='"')] == [c, b, a]  # nothing to search for: everything
+    assert [r["id"] for r in store.history(search='"film" NOT "dull"')] == []  # words, not operators
+    assert [r["id"] for r in store.rows(page=1)] == [c, b, a]  # read a page at a time
     assert store.count(adapter="glue_sst2") == 2
     assert [r["id"] for r in store.history(limit=1, offset=1)] == [b]
 
@@ -159,6 +165,9 @@ def test_per_adapter_stats_and_timeline(tmp_path):
     assert stats["conllpp"]["errors"] == 1 and stats["conllpp"]["p50_seconds"] is None
     timeline = store.timeline(3600)
     assert sum(b["requests"] for b in timeline) == 5
+    for row_id, when in zip(range(1, 6), ["00:00:30", "00:02:30", "00:02:31", "00:02:32", "00:02:33"]):
+        store.table.update(row_id, {"finished": f"2020-01-01T{when}+00:00"})
+    assert [b["requests"] for b in store.timeline(60)] == [1, 0, 4]  # an idle minute shows as zero
 
 
 def test_percentile_nearest_rank():

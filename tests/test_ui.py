@@ -113,14 +113,19 @@ def type_into(page, selector, text):
     page.type(selector, text[-1])
 
 
+LONG_STORY = "the story goes on and on"  # long_answers() draws 343 base tokens for it
+
+
 def long_answers(page):
-    """Sampling set for long answers: 512 new tokens at temperature 2 rarely meet an early EOS."""
+    """Sampling for a long answer: up to 512 new tokens at temperature 2 from seed 0 (one long draw)."""
     page.click("text=Sampling")
     for slider, value in (("#max-new", "512"), ("#temperature", "2")):
         page.fill(f"{slider} input[type=number]", value)
         page.press(f"{slider} input[type=number]", "Tab")
         page.wait_for_function("([s, v]) => document.querySelector(s + ' input[type=range]').value === v",
                                arg=[slider, value])
+    page.fill("#seed input", "0")
+    page.press("#seed input", "Tab")
 
 
 def test_pick_an_example_run_both_answers_and_vote(page, app_server, catalog, engine):
@@ -180,14 +185,15 @@ def test_bad_input_gets_a_clear_message_and_keeps_the_text(page, app_server, cat
 def test_stop_cancels_both_answers(page, app_server, catalog):
     pick_adapter(page, catalog.tasks["glue_sst2"])
     long_answers(page)
-    type_into(page, "#field-0 textarea", "the story goes on and on")
+    type_into(page, "#field-0 textarea", LONG_STORY)
     before = len(rows(app_server.db))
     page.click("#run")
     wait_for(lambda: len(rows(app_server.db)) > before)
     page.wait_for_function("() => document.querySelector('#base-output textarea').value.length > 0")
     page.click("#stop")
     row = wait_for(lambda: [r for r in rows(app_server.db)[before:] if r["status"] != "incomplete"])[0]
-    assert row["status"] == "cancelled" and row["base_tokens_out"] < 512
+    assert row["status"] == "cancelled" and row["base_tokens_out"] < 343
+    assert '"seed": 0' in row["params"]
     wait_text(page, "#run-note", "cancelled")
     assert wait_for(lambda: app_server.health()["running"] == 0)
 
@@ -197,13 +203,14 @@ def test_chat_with_an_adapter_and_the_base(page, app_server, catalog):
     pick_adapter(page, catalog.tasks["glue_sst2"], "chat")
     page.check("#chat-with-base input")
     before = len(rows(app_server.db))
-    type_into(page, "#chat-message textarea", "a gripping , wonderful film")
+    first = "a gripping ,\n    wonderful\tfilm"  # the Chatbot tidies what it shows; the prompt keeps it as typed
+    type_into(page, "#chat-message textarea", first)
     page.click("#chat-send")
     row = wait_for(lambda: [r for r in rows(app_server.db)[before:] if r["status"] == "complete"])[0]
     assert row["kind"] == "chat" and row["base_output"] is not None
-    assert row["prompt"] == catalog.tasks["glue_sst2"].render({"sentence": "a gripping , wonderful film"})
+    assert row["prompt"] == catalog.tasks["glue_sst2"].render({"sentence": first})
     wait_text(page, "#chat-tuned", row["output"].strip())
-    wait_text(page, "#chat-base", "a gripping , wonderful film")
+    wait_text(page, "#chat-base", "wonderful")
 
     type_into(page, "#chat-message textarea", "a dull , lifeless film")  # a second turn carries the first
     page.click("#chat-send")
@@ -237,11 +244,11 @@ def test_closing_the_page_cancels_its_run(browser, app_server, catalog):
     context, page, _ = open_page(browser, app_server)
     pick_adapter(page, catalog.tasks["glue_sst2"])
     long_answers(page)
-    type_into(page, "#field-0 textarea", "a tale told by a tab that closes")
+    type_into(page, "#field-0 textarea", LONG_STORY)
     before = len(rows(app_server.db))
     page.click("#run")
     page.wait_for_function("() => document.querySelector('#base-output textarea').value.length > 0")
     context.close()  # the person closes the tab mid-answer
     row = wait_for(lambda: [r for r in rows(app_server.db)[before:] if r["status"] != "incomplete"])[0]
-    assert row["status"] == "cancelled" and row["base_tokens_out"] < 512
+    assert row["status"] == "cancelled" and row["base_tokens_out"] < 343
     assert wait_for(lambda: app_server.health()["running"] == 0)
