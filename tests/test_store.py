@@ -196,3 +196,17 @@ def test_text_utf8_cannot_hold_is_escaped_not_lost(tmp_path):
     other = store.begin(source="api", kind="chat", adapter="base", fields={"a": "שלום"}, prompt="p", params={},
                         base=False)
     assert "שלום" in store.get(other)["fields"]  # readable where it can be
+
+
+def test_the_sqlite_utils_command_reads_and_searches_the_log(tmp_path):
+    path = tmp_path / "log.db"
+    store = Store(path)
+    store.finish(begin(store, prompt="Maria Jensen , a British striker"), status="complete", tuned=done("1"),
+                 base=done("0"))
+    store.close()
+    cli = [sys.executable, "-m", "sqlite_utils"]
+    tables = subprocess.run([*cli, "tables", str(path), "--counts"], capture_output=True, text=True, check=True)
+    assert {"table": "generations", "count": 1} in json.loads(tables.stdout)
+    found = subprocess.run([*cli, "search", str(path), "generations", "striker"], capture_output=True, text=True,
+                           check=True)
+    assert json.loads(found.stdout)[0]["prompt"] == "Maria Jensen , a British striker"
