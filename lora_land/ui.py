@@ -69,7 +69,7 @@ class Page:
         self.tasks = service.catalog.tasks
         self.categories = [ALL, *sorted({t.category for t in self.tasks.values()})]
         self.scores = self._read_scores()
-        self.active: dict[str, list] = {}  # Gradio session -> its runs in flight (Stop and page close cancel them)
+        self.active: dict[tuple[str, str], list] = {}  # (Gradio session, tab) -> runs in flight, for Stop
         self._active_lock = threading.Lock()
         self.blocks_load: list = []  # (fn, inputs, outputs) to run when a page opens
         self.export_dir = Path(tempfile.mkdtemp(prefix="lora-land-exports-"))
