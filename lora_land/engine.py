@@ -182,24 +182,15 @@ class Engine:
     def compare(self, prompt: str, adapter: str, **params) -> tuple[RequestHandle, RequestHandle]:
         """The adapter's answer and the base model's, admitted together so they share every batch."""
         tuned = self.make_request(prompt, adapter, **params)
-        pair = [tuned, Request(prompt=prompt, adapter=BASE, params=tuned.params, prompt_ids=tuned.prompt_ids)]
-        if self.limits.max_rows < 2:
-            raise InvalidRequest("a side-by-side comparison needs max_rows of at least 2")
-        self.scheduler.submit(pair)
-        return RequestHandle(pair[0]), RequestHandle(pair[1])
+        return tuple(self.submit_group([tuned, self.base_twin(tuned)]))
 
-    def submit_together(self, items: list[tuple[str, str]], **params) -> list[RequestHandle]:
-        """Queue several (prompt, adapter) requests as one group: admitted in the same step, or not at all.
-
-        A chat's fine-tuned and base columns use this: each has its own history, so
-        their prompts differ, yet they share every batch like `compare`'s pair.
-        """
-        if not items:
-            raise InvalidRequest("nothing to submit")
-        return self.submit_group([self.make_request(prompt, adapter, **params) for prompt, adapter in items])
+    @staticmethod
+    def base_twin(request: Request) -> Request:
+        """The base model's request for the same prompt and parameters (the prompt is not tokenized again)."""
+        return Request(prompt=request.prompt, adapter=BASE, params=request.params, prompt_ids=request.prompt_ids)
 
     def submit_group(self, requests: list[Request]) -> list[RequestHandle]:
-        """Queue requests made by `make_request` as one group; raise EngineBusy / EngineClosed."""
+        """Queue requests made by `make_request` as one group, admitted in one step; raise EngineBusy / EngineClosed."""
         if len(requests) > self.limits.max_rows:
             raise InvalidRequest(f"a group of {len(requests)} requests exceeds max_rows {self.limits.max_rows}")
         self.scheduler.submit(requests)

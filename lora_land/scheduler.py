@@ -342,10 +342,6 @@ class Scheduler:
         if admitted:
             self._prefill(admitted)
         if self.rows:
-            n = len(self.rows)
-            for row in self.rows:
-                if row.batch_peak < n:
-                    row.batch_peak = n
             tokens = torch.tensor([r.last_token for r in self.rows], device=self.model.device)
             logits = self.model.decode(tokens, [r.slot for r in self.rows])
             self._advance(logits, list(range(len(self.rows))))
@@ -410,8 +406,8 @@ class Scheduler:
             return
         start = len(self.rows)
         self.rows.extend(rows)
-        for row in rows:
-            row.batch_peak = len(self.rows)
+        for row in self.rows:  # the batch only grows here, so this is where a row's largest batch is seen
+            row.batch_peak = max(row.batch_peak, len(self.rows))
         self._advance(logits, list(range(start, start + len(rows))))
 
     def _advance(self, logits: torch.Tensor, indices: list[int]) -> None:

@@ -305,12 +305,13 @@ class Service:
                 raise UnknownAdapter(f"the adapter {adapter!r} is not available: {engine.refused[adapter]}")
             raise UnknownAdapter(f"no model named {adapter!r}; available: {', '.join(self.models())}")
         with_base = base and adapter != BASE
-        items = [(prompt, adapter)]
-        if with_base:
-            items.append((clean_text(base_prompt) if base_prompt is not None else prompt, BASE))
         # Checked (InvalidRequest / PromptTooLong) and queued (EngineBusy) before the row is written:
         # a refused request leaves no row, an accepted one always has one.
-        requests = [engine.make_request(p, a, **params) for p, a in items]
+        requests = [engine.make_request(prompt, adapter, **params)]
+        if with_base and base_prompt is not None:  # a chat's base column has its own history
+            requests.append(engine.make_request(clean_text(base_prompt), BASE, **params))
+        elif with_base:
+            requests.append(engine.base_twin(requests[0]))
         handles = engine.submit_group(requests)
         logged = dataclasses.asdict(requests[0].params)
         logged["stop"] = list(logged["stop"])
