@@ -1,4 +1,4 @@
-"""The `python -m lora_land` command line: compare, train, eval, build-demo."""
+"""The `python -m lora_land` command line: compare, train, eval, build-demo, build-rehearsal, plan."""
 
 from __future__ import annotations
 
@@ -116,6 +116,19 @@ def _build_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _build_rehearsal(args: argparse.Namespace) -> int:
+    import time
+
+    from lora_land.rehearsal import build
+
+    started = time.perf_counter()
+    out = build(args.out, layers=args.layers, seed=args.seed, catalog=args.config).resolve()
+    print(f"built the Mistral-7B rehearsal in {out} ({time.perf_counter() - started:.0f} s); serve it with\n"
+          f"  HF_HUB_CACHE={out / 'hub'} HF_HUB_OFFLINE=1 python app.py --profile mistral-7b --device cpu\n"
+          f"or load {out / 'adapters.yaml'} with --profile rehearsal (NF4) or rehearsal-bf16")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lora_land", description=__doc__)
     parser.add_argument("--config", default="adapters.yaml", help="catalog file (default: adapters.yaml)")
@@ -157,6 +170,12 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--tasks", help="only these adapters (comma-separated)")
     build.add_argument("--skip-base", action="store_true", help="keep the existing tokenizer and base")
     build.set_defaults(func=_build_demo)
+
+    rehearse = sub.add_parser("build-rehearsal", help="Mistral-7B's shapes, tokenizer and adapter files, offline")
+    rehearse.add_argument("--out", required=True, help="folder to write (emptied first)")
+    rehearse.add_argument("--layers", type=int, default=2, help="decoder layers (Mistral-7B has 32)")
+    rehearse.add_argument("--seed", type=int, default=0)
+    rehearse.set_defaults(func=_build_rehearsal)
 
     args = parser.parse_args(argv)
     return args.func(args)

@@ -16,9 +16,20 @@ DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch
 
 
 def load_tokenizer(profile: Profile):
-    from transformers import AutoTokenizer
+    """The base's tokenizer; its `tokenizer.json`, when it has one, exactly as published.
 
-    tokenizer = AutoTokenizer.from_pretrained(profile.base)
+    transformers 5 rebuilds a `LlamaTokenizer`'s pre-tokenizer in code, so Mistral-7B's
+    published tokenizer.json (SentencePiece's own rule: always prepend `▁`) would lose the
+    first space of a prompt that starts with one. Loading the file itself keeps the ids
+    SentencePiece gives. Models without a tokenizer.json go through AutoTokenizer.
+    """
+    from transformers import AutoTokenizer, PreTrainedTokenizerFast
+    from transformers.utils import cached_file
+
+    published = cached_file(profile.base, "tokenizer.json", _raise_exceptions_for_missing_entries=False,
+                            _raise_exceptions_for_connection_errors=False)
+    loader = PreTrainedTokenizerFast if published else AutoTokenizer
+    tokenizer = loader.from_pretrained(profile.base)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     return tokenizer
