@@ -36,6 +36,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--api-key", default=env("LORA_LAND_API_KEY") or None,
                         help="require `Authorization: Bearer KEY` on /v1 (the page stays open)")
     parser.add_argument("--device", default=None, help="override the profile's device (cpu, cuda)")
+    parser.add_argument("--max-rows", type=int, default=int(env("LORA_LAND_MAX_ROWS") or 32),
+                        help="rows in one batch; the memory plan may lower it to fit")
+    parser.add_argument("--max-context", type=int, default=int(env("LORA_LAND_MAX_CONTEXT") or 0) or None,
+                        help="positions per row (default: the model's); the memory plan may lower it to fit")
     parser.add_argument("--log-level", default=env("LORA_LAND_LOG_LEVEL", "info"))
     return parser.parse_args(argv)
 
@@ -60,16 +64,50 @@ def build_app(service, *, api_key: str | None = None):
     return gr.mount_gradio_app(app, page.blocks, path="/", theme=THEME, css=CSS, footer_links=["api", "gradio"])
 
 
-def load_engine(service, config: str, profile: str, device: str | None) -> None:
-    """Load the base and the adapters, then attach the engine; a failure is kept for /health and the API."""
+def cannot_run(profile, device: str | None) -> str | None:
+    """Why this profile cannot run on this machine, known before loading anything; None if it may."""
+    import torch
+
+    device = device or profile.device
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        return (f"the {profile.name} profile runs on a CUDA GPU and this machine has none; "
+                f"start with --profile demo, or --device cpu to try {profile.base} on the CPU (slow)")
+    return None
+
+
+def load_failure(profile, exc: BaseException) -> str:
+    """One line that says why loading failed and what to do, instead of a traceback."""
+    from lora_land.memory import MemoryPlanError
+
+    first = (str(exc).strip().splitlines() or [""])[0].rstrip(".")
+    local = profile.base.startswith(("/", "./", "../"))
+    if isinstance(exc, MemoryPlanError):
+        return str(exc)
+    if isinstance(exc, OSError) and not local:
+        return (f"cannot load {profile.base} from the Hugging Face hub or its local cache: {first}. "
+                "Connect to the hub (and accept the model's terms, with HF_TOKEN set), or fill the cache "
+                "on a connected machine first")
+    if isinstance(exc, ImportError):
+        return f"a package the {profile.name} profile needs is missing: {first}"
+    return f"the model failed to load: {type(exc).__name__}: {first}"
+
+
+def load_engine(service, config: str, profile: str, device: str | None, limits=None) -> None:
+    """Load the base and the adapters, then attach the engine; a failure is kept for /health, the API and the page."""
     from lora_land.engine import Engine
 
     started = time.perf_counter()
-    try:
-        engine = Engine.from_config(config, profile, device=device)
-    except Exception as exc:  # the server stays up and says why
-        log.exception("the engine failed to load")
-        service.load_error = f"the model failed to load: {type(exc).__name__}: {exc}"
+    prof = service.catalog.profile(profile)
+    reason = cannot_run(prof, device)
+    if reason is None:
+        try:
+            engine = Engine.from_config(config, profile, device=device, limits=limits)
+        except Exception as exc:  # the server stays up and says why, in one line
+            log.debug("loading %s failed", prof.base, exc_info=True)
+            reason = load_failure(prof, exc)
+    if reason is not None:
+        log.error("the model is not available: %s", reason)
+        service.load_error = reason
         return
     service.attach(engine)
     refused = f"; refused: {', '.join(sorted(engine.refused))}" if engine.refused else ""
@@ -95,7 +133,10 @@ def main(argv: list[str] | None = None) -> int:
     store = Store(args.db)
     service = Service(catalog, args.profile, store)
     app = build_app(service, api_key=args.api_key)
-    threading.Thread(target=load_engine, args=(service, args.config, args.profile, args.device), daemon=True,
+    from lora_land.engine import Limits
+
+    limits = Limits(max_rows=args.max_rows, max_context=args.max_context)
+    threading.Thread(target=load_engine, args=(service, args.config, args.profile, args.device, limits), daemon=True,
                      name="engine-loader").start()
 
     shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host

@@ -21,12 +21,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
 
-from lora_land.lora import AdapterError, SlotBank, read_adapter
+from lora_land.lora import AdapterError, AdapterWeights, SlotBank, read_adapter
+from lora_land.memory import MemoryPlan, MemoryPlanError, free_bytes, plan_memory, slot_bytes
 from lora_land.model import BatchedModel
 from lora_land.scheduler import (
     Completion,
@@ -45,11 +46,16 @@ from lora_land.scheduler import (
 
 __all__ = [
     "AdapterError", "Completion", "Engine", "EngineBusy", "EngineClosed", "EngineError", "InvalidRequest",
-    "Limits", "PromptTooLong", "RequestHandle", "SamplingParams", "UnknownAdapter",
+    "Limits", "MemoryPlanError", "PromptTooLong", "RequestHandle", "SamplingParams", "UnknownAdapter",
 ]
 log = logging.getLogger(__name__)
 BASE = "base"
 _SAMPLING = {"max_new_tokens", "temperature", "top_p", "top_k", "seed", "stop", "ignore_eos"}
+
+
+def _dtype(model) -> torch.dtype:
+    """The compute dtype: a 4-bit model reports uint8 storage, computes in float32 unless told."""
+    return model.dtype if model.dtype.is_floating_point else torch.float32
 
 
 @dataclass(frozen=True)
@@ -65,19 +71,39 @@ class Engine:
     """Serve a base model and its adapters; see the module docstring for the calls."""
 
     def __init__(self, model, tokenizer, *, base_name: str, root: Path | None = None, max_adapters: int = 32,
-                 limits: Limits | None = None):
+                 limits: Limits | None = None, adapters: list[AdapterWeights] = (), free_memory: int | None = None):
+        """Plan the cache in the device's free memory (`free_memory` bytes, measured when None), then start.
+
+        `adapters`, already read with `read_adapter`, are registered and counted in the plan.
+        Raises MemoryPlanError when not even one short row fits.
+        """
         self.tokenizer, self.base_name, self.root = tokenizer, base_name, root
-        self.limits = limits or Limits()
         self.hf_model = model
         weight = next(p for p in model.parameters() if p.is_floating_point())
-        dtype = model.dtype if model.dtype.is_floating_point else torch.float32
+        dtype = _dtype(model)
         self.bank = SlotBank(model, max_adapters, weight.device, dtype)
-        self.model = BatchedModel(model, self.limits.max_rows, self.bank.batch)
+        self.plan = self._plan(limits or Limits(), adapters, weight.device, dtype, free_memory)
+        log.info(self.plan.describe())
+        self.limits = replace(limits or Limits(), max_rows=self.plan.rows, max_context=self.plan.context)
+        self.model = BatchedModel(model, self.limits.max_rows, self.bank.batch, self.limits.max_context)
+        for weights in adapters:
+            self.bank.register(weights)
         self.refused: dict[str, str] = {}  # adapter name -> why it was not loaded
         self._adding = threading.Lock()
         self.scheduler = Scheduler(self.model, self.bank, tokenizer, self.limits)
         self.started = time.time()
         self.scheduler.start()
+
+    def _plan(self, limits: Limits, adapters, device: torch.device, dtype: torch.dtype, free: int | None) -> MemoryPlan:
+        """Rows and context for the key/value cache, with the adapters' slot stacks counted."""
+        config = self.hf_model.config
+        window = getattr(config, "sliding_window", None) or config.max_position_embeddings
+        context = min(config.max_position_embeddings, window, limits.max_context or config.max_position_embeddings)
+        shapes = {m: (a.shape[1], b.shape[0]) for w in adapters for m, (a, b) in w.modules.items()}
+        rank = max((w.rank for w in adapters), default=0)
+        return plan_memory(config, free=free_bytes(device) if free is None else free, dtype=dtype,
+                           rows=limits.max_rows, context=context, prefill_tokens=limits.max_prefill_tokens,
+                           slot_bytes=slot_bytes(shapes, self.bank.n_slots, rank, dtype), device=str(device))
 
     @classmethod
     def from_config(cls, path: str | Path = "adapters.yaml", profile: str = "demo", *, device: str | None = None,
@@ -96,19 +122,21 @@ class Engine:
         tokenizer = load_tokenizer(prof)
         model = load_base_model(prof, quantize=quantize, device=device)
         wanted = [catalog.task(k) for k in (catalog.tasks if tasks is None else tasks)]
-        sources = {t.key: t.adapters[profile].source for t in wanted if t.adapters[profile].source}
-        engine = cls(model, tokenizer, base_name=prof.base, root=catalog.path.parent,
-                     max_adapters=max_adapters or max(1, len(sources)), limits=limits)
+        root = catalog.path.parent
+        read, refused = [], {}
         for task in wanted:
             source = task.adapters[profile]
             if source.source is None:
-                engine.refused[task.key] = source.unavailable or "no adapter is published for this profile"
+                refused[task.key] = source.unavailable or "no adapter is published for this profile"
                 continue
             try:
-                engine.add_adapter(task.key, source.source)
+                read.append(read_adapter(task.key, source.source, model, prof.base, root, dtype=_dtype(model)))
             except AdapterError as exc:
-                engine.refused[task.key] = str(exc)
+                refused[task.key] = str(exc)
                 log.warning("adapter %s refused: %s", task.key, exc)
+        engine = cls(model, tokenizer, base_name=prof.base, root=root, limits=limits, adapters=read,
+                     max_adapters=max_adapters or max(1, sum(1 for t in wanted if t.adapters[profile].source)))
+        engine.refused.update(refused)
         return engine
 
     # --- adapters -----------------------------------------------------------------

@@ -39,7 +39,7 @@ def apply_rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.T
 class BatchedModel:
     """Prefill and decode for a changing set of rows over one transformers causal LM."""
 
-    def __init__(self, hf_model: nn.Module, max_rows: int, batch: BatchSlots):
+    def __init__(self, hf_model: nn.Module, max_rows: int, batch: BatchSlots, max_context: int | None = None):
         config = hf_model.config
         if getattr(config, "model_type", None) not in {"llama", "mistral", "qwen2", "qwen3"}:
             raise ValueError(f"model type {config.model_type!r} is not a Llama/Mistral-family model")
@@ -51,7 +51,8 @@ class BatchedModel:
         self.head_dim = getattr(config, "head_dim", None) or config.hidden_size // config.num_attention_heads
         window = getattr(config, "sliding_window", None)
         # Within the sliding window Mistral's attention is plain causal attention.
-        self.max_context = min(config.max_position_embeddings, window or config.max_position_embeddings)
+        self.max_context = min(config.max_position_embeddings, window or config.max_position_embeddings,
+                               max_context or config.max_position_embeddings)
         self.max_rows, self.batch = max_rows, batch
         weight = next(p for p in hf_model.parameters() if p.is_floating_point())
         self.device = weight.device

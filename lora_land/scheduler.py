@@ -267,6 +267,7 @@ class Limits:
     max_tokens: int = 32768  # prompt + max_new_tokens summed over running rows
     max_prefill_tokens: int = 8192  # prompt tokens prefilled in one step
     max_queue: int = 256  # requests waiting; beyond this submit() raises EngineBusy
+    max_context: int | None = None  # positions per row; None: the model's own (the memory plan may lower both)
 
 
 class Scheduler:

@@ -354,6 +354,19 @@ class Page:
             engine = "Engine: loading…"
         return table, frame, latency, engine
 
+    def banner(self) -> str:
+        """What the page says above the tabs while the model is not serving: loading, or why it cannot."""
+        if self.service.ready:
+            return ""
+        if self.service.load_error:
+            return f"⚠ **The model is not available.** {self.service.load_error}"
+        return "The model is loading…"
+
+    def watch(self):
+        """The banner, and whether to look again: until the engine is ready or has failed."""
+        waiting = not self.service.ready and not self.service.load_error
+        return self.banner(), gr.Timer(active=waiting)
+
     # --- layout ---------------------------------------------------------------------
 
     def _build(self) -> gr.Blocks:
@@ -365,6 +378,10 @@ class Page:
             gr.HTML(f"<div class='ll-title'><h1>{logo}LoRA <span>Land</span></h1>"
                     "<p>25 fine-tuned adapters on one base model: each answer beside the base model's, "
                     "generated in the same batch</p></div>")
+            banner = gr.Markdown(self.banner(), elem_id="engine-status")
+            watch = gr.Timer(2.0, active=not self.service.ready)
+            watch.tick(self.watch, None, [banner, watch], show_progress="hidden")
+            blocks.load(self.watch, None, [banner, watch], show_progress="hidden")
             with gr.Tabs():
                 with gr.Tab("Compare", id="compare"):
                     self._compare_tab(first)
