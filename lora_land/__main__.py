@@ -129,6 +129,35 @@ def _build_rehearsal(args: argparse.Namespace) -> int:
     return 0
 
 
+def _plan(args: argparse.Namespace) -> int:
+    """The memory plan Mistral-7B gets on GPUs of these sizes, with the 24 published adapters (no GPU needed)."""
+    import torch
+    from transformers import MistralConfig
+
+    from lora_land.memory import GiB, MemoryPlanError, plan_memory, slot_bytes, weight_bytes
+    from lora_land.rehearsal import LORA_LAND_SHAPE, MISTRAL_7B, linear_shapes
+
+    config = MistralConfig(**MISTRAL_7B)
+    shapes = {m: s for m, s in linear_shapes(MISTRAL_7B, config.num_hidden_layers).items()
+              if m.rsplit(".", 1)[-1] in LORA_LAND_SHAPE["targets"]}
+    slots = slot_bytes(shapes, args.adapters, LORA_LAND_SHAPE["rank"], torch.bfloat16)
+    print(f"Mistral-7B-v0.1, {args.adapters} adapters of rank {LORA_LAND_SHAPE['rank']} on q_proj and v_proj, "
+          f"wanting {args.rows} rows x {config.sliding_window} positions; {args.runtime_gib} GiB kept for the "
+          f"CUDA runtime")
+    for gib in args.gpu_gib:
+        for quantize in (None, "nf4"):
+            weights = weight_bytes(config, quantize, torch.bfloat16)
+            free = int((gib - args.runtime_gib) * GiB) - weights
+            label = f"{gib:g} GB GPU, {'NF4' if quantize else 'bf16'} weights {weights / GiB:.1f} GiB"
+            try:
+                plan = plan_memory(config, free=free, dtype=torch.bfloat16, rows=args.rows,
+                                   context=config.sliding_window, slot_bytes=slots, device=f"a {gib:g} GB GPU")
+                print(f"{label}: {plan.describe()}")
+            except MemoryPlanError as exc:
+                print(f"{label}: refused: {exc}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lora_land", description=__doc__)
     parser.add_argument("--config", default="adapters.yaml", help="catalog file (default: adapters.yaml)")
@@ -176,6 +205,13 @@ def main(argv: list[str] | None = None) -> int:
     rehearse.add_argument("--layers", type=int, default=2, help="decoder layers (Mistral-7B has 32)")
     rehearse.add_argument("--seed", type=int, default=0)
     rehearse.set_defaults(func=_build_rehearsal)
+
+    plan = sub.add_parser("plan", help="the key/value cache Mistral-7B gets on GPUs of given sizes")
+    plan.add_argument("--gpu-gib", type=float, nargs="+", default=[24, 40, 80], help="GPU memory sizes, in GB")
+    plan.add_argument("--rows", type=int, default=32)
+    plan.add_argument("--adapters", type=int, default=24)
+    plan.add_argument("--runtime-gib", type=float, default=1.0, help="memory the CUDA context and kernels take")
+    plan.set_defaults(func=_plan)
 
     args = parser.parse_args(argv)
     return args.func(args)

@@ -221,6 +221,10 @@ class Engine:
         """Queue requests made by `make_request` as one group, admitted in one step; raise EngineBusy / EngineClosed."""
         if len(requests) > self.limits.max_rows:
             raise InvalidRequest(f"a group of {len(requests)} requests exceeds max_rows {self.limits.max_rows}")
+        adapters = {r.adapter for r in requests} - {BASE}
+        if len(adapters) > self.bank.n_slots:  # it could never be admitted
+            raise InvalidRequest(f"a group of {len(adapters)} adapters exceeds the engine's {self.bank.n_slots} "
+                                 "adapter slots")
         self.scheduler.submit(requests)
         return [RequestHandle(r) for r in requests]
 

@@ -120,8 +120,8 @@ def plan_memory(config, *, free: int, dtype: torch.dtype, rows: int, context: in
             f"not enough memory on {device}: one row of {min(MIN_CONTEXT, context)} positions with the adapters' "
             f"slots ({slot_bytes / GiB:.2f} GiB) and a prefill ({act / GiB:.2f} GiB) needs {need / GiB:.2f} GiB, "
             f"and {free / GiB:.2f} GiB is free after loading the model (with {HEADROOM:.0%} kept back). Lower "
-            f"--max-prefill-tokens, load fewer adapters (--max-adapters), quantize the base (nf4), or use a "
-            f"device with more memory"
+            f"--max-context below {min(MIN_CONTEXT, context)}, serve fewer adapters, quantize the base (nf4), "
+            f"or use a device with more memory"
         )
     return MemoryPlan(device=device, free_bytes=free, kv_bytes_per_position=per_position, slot_bytes=slot_bytes,
                       activation_bytes=act, rows=best[0], context=best[1], wanted_rows=rows, wanted_context=context)

@@ -113,6 +113,7 @@ class Completion:
     tokens_per_second: float
     error: str | None = None
     batch_peak: int = 0  # the most rows that shared a batch with this request (itself included)
+    token_ids: tuple[int, ...] = ()  # the answer's tokens, EOS excluded
 
 
 @dataclass
@@ -513,4 +514,5 @@ def _completion(request: Request, text: str, reason: str, tokens_out: int, row: 
         tokens_per_second=tokens_out / running if running > 0 and tokens_out else 0.0,
         error=error,
         batch_peak=row.batch_peak if row else 0,
+        token_ids=tuple(row.detok.ids) if row else (),
     )

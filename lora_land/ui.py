@@ -152,7 +152,8 @@ class Page:
         try:
             engine = self.service.engine
         except NotReady:
-            return "<div class='ll-count'>the model is loading…</div>"
+            state = "not available (see above)" if self.service.load_error else "loading…"
+            return f"<div class='ll-count'>the model is {state}</div>"
         tokens = engine.count_tokens(task.render(filled))
         room = engine.max_context - max_new_tokens
         if tokens > room:

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,12 +45,13 @@ class AppServer:
                 self.process.wait(5)
 
 
-def start_app(tmp: Path, *args: str, wait: bool = True) -> AppServer:
+def start_app(tmp: Path, *args: str, wait: bool = True, env: dict[str, str] | None = None) -> AppServer:
     """`python app.py` with its own log database; waits until /health says the engine is ready."""
     port = free_port()
     db = tmp / "lora_land.db"
     log = tmp / "app.log"
-    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "PYTHONUNBUFFERED": "1",
+           **(env or {})}
     process = subprocess.Popen(
         [sys.executable, "app.py", "--host", "127.0.0.1", "--port", str(port), "--db", str(db), *args],
         cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
@@ -62,6 +64,10 @@ def start_app(tmp: Path, *args: str, wait: bool = True) -> AppServer:
         try:
             if server.health().get("status") == "ok":
                 break
+        except urllib.error.HTTPError as exc:  # 503: loading, or the model is not available
+            if json.loads(exc.read()).get("status") == "error":
+                server.stop()
+                raise RuntimeError(f"app.py cannot serve:\n{log.read_text()}") from None
         except OSError:
             pass
         if time.time() > deadline:
@@ -76,3 +82,21 @@ def app_server(tmp_path_factory):
     server = start_app(tmp_path_factory.mktemp("app"))
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def rehearsal(tmp_path_factory):
+    """The Mistral-7B rehearsal (`python -m lora_land build-rehearsal`), built once per test session.
+
+    Its hub cache is where huggingface_hub looks, offline, while the session runs, so
+    "mistralai/Mistral-7B-v0.1" and "predibase/<task>" load by hub id as on a GPU.
+    """
+    from huggingface_hub import constants
+
+    from lora_land.rehearsal import build
+
+    out = build(tmp_path_factory.mktemp("rehearsal"), layers=2, catalog=ROOT / "adapters.yaml")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(constants, "HF_HUB_CACHE", str(out / "hub"))
+        mp.setattr(constants, "HF_HUB_OFFLINE", True)
+        yield out

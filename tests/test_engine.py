@@ -202,6 +202,10 @@ def test_one_device_slot_serves_adapters_in_turn(engine):
         pair = one.compare(texts[1], "glue_cola", max_new_tokens=6)
         assert [h.result(timeout=60).text for h in handles] == expected
         assert pair[0].result(timeout=60).text == expected[1]
+        # a group that needs more adapters at once than there are slots could never start: refused
+        with pytest.raises(InvalidRequest, match="a group of 2 adapters exceeds the engine's 1 adapter slots"):
+            one.submit_group([one.make_request(texts[0], "glue_sst2"), one.make_request(texts[1], "glue_cola")])
+        assert one.stats()["queued"] == 0
 
 
 def test_tokens_in_flight_are_limited():

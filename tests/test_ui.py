@@ -31,7 +31,7 @@ def browser():
         browser.close()
 
 
-def open_page(browser, app_server):
+def open_page(browser, app_server, ready: bool = True):
     """A fresh browser context on the app, refused everything but the app; returns (context, page, external)."""
     external: list[str] = []
 
@@ -48,7 +48,7 @@ def open_page(browser, app_server):
     page.set_default_timeout(30_000)
     page.goto(app_server.url)
     page.wait_for_selector("#run")
-    wait_text(page, "#token-count", "tokens")
+    wait_text(page, "#token-count", "tokens" if ready else "the model is")
     return context, page, external
 
 
@@ -252,3 +252,40 @@ def test_closing_the_page_cancels_its_run(browser, app_server, catalog):
     row = wait_for(lambda: [r for r in rows(app_server.db)[before:] if r["status"] != "incomplete"])[0]
     assert row["status"] == "cancelled" and row["base_tokens_out"] < 343
     assert wait_for(lambda: app_server.health()["running"] == 0)
+
+
+def test_mistral_7b_without_a_gpu_says_why_on_the_page_the_health_and_the_log(browser, tmp_path):
+    """No GPU here: one line that says why, on /health, from the API, in the log and on the page, which stays up."""
+    import json
+    import urllib.error
+
+    import openai
+
+    from conftest import start_app
+
+    server = start_app(tmp_path, "--profile", "mistral-7b", wait=False)
+    try:
+        status, body = None, {}
+        for _ in range(240):
+            try:
+                server.health()
+            except urllib.error.HTTPError as exc:
+                status, body = exc.code, json.loads(exc.read())
+                if body["status"] == "error":
+                    break
+            except OSError:
+                pass
+            time.sleep(0.25)
+        assert status == 503 and "runs on a CUDA GPU and this machine has none" in body["error"]
+        with pytest.raises(openai.APIStatusError, match="CUDA GPU"):
+            openai.OpenAI(base_url=f"{server.url}/v1", api_key="x", max_retries=0).completions.create(
+                model="base", prompt="hi")
+        context, page, external = open_page(browser, server, ready=False)
+        wait_text(page, "#engine-status", "runs on a CUDA GPU and this machine has none")
+        assert page.locator("#adapter").is_visible() and external == []
+        context.close()
+        log = server.log.read_text()
+        assert "ERROR lora_land.app: the model is not available: the mistral-7b profile runs on a CUDA GPU" in log
+        assert "Traceback" not in log
+    finally:
+        server.stop()
