@@ -97,8 +97,7 @@ def random_model(shapes: dict, dtype: torch.dtype, device: str, quantize: str | 
 
 def write_random_adapters(model, directory: Path, n: int, base_name: str, seed: int = 0) -> list[Path]:
     """n PEFT adapter directories with random weights, ranks 4/8/16, attention-only or all linear."""
-    from peft import LoraConfig
-    from safetensors.torch import save_file
+    from lora_land.rehearsal import write_adapter
 
     g = torch.Generator().manual_seed(seed)
     shapes = {name: (m.in_features, m.out_features) for name, m in model.named_modules()
@@ -106,16 +105,8 @@ def write_random_adapters(model, directory: Path, n: int, base_name: str, seed: 
     out = []
     for i in range(n):
         rank, kind = RECIPES[i % len(RECIPES)]
-        targets = ALL_LINEAR if kind == "all" else ATTENTION
-        path = directory / f"adapter{i:03d}"
-        LoraConfig(r=rank, lora_alpha=2 * rank, target_modules=targets, base_model_name_or_path=base_name).save_pretrained(path)
-        tensors = {}
-        for name, (n_in, n_out) in shapes.items():
-            if name.rsplit(".", 1)[-1] in targets:
-                tensors[f"base_model.model.{name}.lora_A.weight"] = torch.randn(rank, n_in, generator=g) / n_in**0.5
-                tensors[f"base_model.model.{name}.lora_B.weight"] = torch.randn(n_out, rank, generator=g) * 0.01
-        save_file(tensors, str(path / "adapter_model.safetensors"))
-        out.append(path)
+        out.append(write_adapter(directory / f"adapter{i:03d}", shapes, rank=rank, alpha=2 * rank, base=base_name,
+                                 targets=ALL_LINEAR if kind == "all" else ATTENTION, generator=g))
     return out
 
 

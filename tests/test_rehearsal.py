@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import time
 
 import openai
 import pytest
@@ -186,13 +187,19 @@ def test_the_app_compares_and_streams_chat_on_the_mistral_7b_profile(rehearsal_a
                                             messages=[{"role": "user", "content": "Ünal flew to 東京 with Siemens ."}])
     streamed = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
 
-    conn = sqlite3.connect(rehearsal_app.db)
-    try:
-        logged = conn.execute("select kind, adapter, status, output, base_output, tokens_out "
-                              "from generations order by id").fetchall()
-    finally:
-        conn.close()
-    (kind1, adapter1, status1, out1, base1, n1), (kind2, adapter2, status2, out2, _, _) = logged
+    def logged():
+        conn = sqlite3.connect(rehearsal_app.db)
+        try:
+            return conn.execute("select kind, adapter, status, output, base_output, tokens_out "
+                                "from generations order by id").fetchall()
+        finally:
+            conn.close()
+
+    for _ in range(100):  # the row completes just after the last chunk is sent
+        if [r[2] for r in logged()] == ["complete", "complete"]:
+            break
+        time.sleep(0.1)
+    (kind1, adapter1, status1, out1, base1, n1), (kind2, adapter2, status2, out2, _, _) = logged()
     assert (kind1, adapter1, status1, n1) == ("compare", "glue_sst2", "complete", NEW) and out1 and base1
     assert (kind2, adapter2, status2, out2) == ("chat", "conllpp", "complete", streamed)
     log = rehearsal_app.log.read_text()
