@@ -28,7 +28,7 @@ import torch
 
 from lora_land.lora import AdapterError, AdapterWeights, SlotBank, read_adapter
 from lora_land.memory import MemoryPlan, MemoryPlanError, free_bytes, plan_memory, slot_bytes
-from lora_land.model import BatchedModel
+from lora_land.model import BatchedModel, model_context
 from lora_land.scheduler import (
     Completion,
     EngineBusy,
@@ -97,8 +97,7 @@ class Engine:
     def _plan(self, limits: Limits, adapters, device: torch.device, dtype: torch.dtype, free: int | None) -> MemoryPlan:
         """Rows and context for the key/value cache, with the adapters' slot stacks counted."""
         config = self.hf_model.config
-        window = getattr(config, "sliding_window", None) or config.max_position_embeddings
-        context = min(config.max_position_embeddings, window, limits.max_context or config.max_position_embeddings)
+        context = min(model_context(config), limits.max_context or model_context(config))
         shapes = {m: (a.shape[1], b.shape[0]) for w in adapters for m, (a, b) in w.modules.items()}
         rank = max((w.rank for w in adapters), default=0)
         return plan_memory(config, free=free_bytes(device) if free is None else free, dtype=dtype,

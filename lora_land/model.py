@@ -36,6 +36,12 @@ def apply_rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.T
     return x * cos + _rotate_half(x) * sin
 
 
+def model_context(config) -> int:
+    """The longest sequence the engine serves: within Mistral's sliding window attention is plain causal."""
+    window = getattr(config, "sliding_window", None)
+    return min(config.max_position_embeddings, window or config.max_position_embeddings)
+
+
 class BatchedModel:
     """Prefill and decode for a changing set of rows over one transformers causal LM."""
 
@@ -49,10 +55,7 @@ class BatchedModel:
         self.n_heads = config.num_attention_heads
         self.n_kv = config.num_key_value_heads
         self.head_dim = getattr(config, "head_dim", None) or config.hidden_size // config.num_attention_heads
-        window = getattr(config, "sliding_window", None)
-        # Within the sliding window Mistral's attention is plain causal attention.
-        self.max_context = min(config.max_position_embeddings, window or config.max_position_embeddings,
-                               max_context or config.max_position_embeddings)
+        self.max_context = min(model_context(config), max_context or model_context(config))
         self.max_rows, self.batch = max_rows, batch
         weight = next(p for p in hf_model.parameters() if p.is_floating_point())
         self.device = weight.device
