@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 
@@ -74,11 +75,23 @@ def _train(args: argparse.Namespace) -> int:
         examples = miniature_examples(task, n=args.examples, seed=args.seed)
     source = task.adapters[profile.name].source
     local = source is not None and Path(source).is_absolute()
-    out = args.out or (source if local else str(Path("adapters") / profile.name / task.key))
+    if args.out:
+        out = Path(args.out)
+    elif args.overwrite and local:
+        out = Path(source)
+    else:
+        out = Path("adapters") / f"{task.key}-{time.strftime('%Y%m%d-%H%M%S')}"
+    served = {Path(a.source).resolve(): f"{t.key} ({p})" for t in catalog.tasks.values()
+              for p, a in t.adapters.items() if a.source and Path(a.source).is_absolute()}
+    if out.resolve() in served and not args.overwrite:
+        print(f"error: {out} holds the catalog's {served[out.resolve()]} adapter; train into another --out, "
+              "or pass --overwrite to replace it", file=sys.stderr)
+        return 2
     summary = train_adapter(
         task, profile, out, examples=examples, recipe=recipe, quantize=args.quantize, seed=args.seed
     )
     print(json.dumps(summary, indent=2, default=str))
+    print(f"wrote the adapter to {out}; serve it with engine.add_adapter(name, {str(out)!r})", file=sys.stderr)
     return 0
 
 
@@ -176,7 +189,9 @@ def main(argv: list[str] | None = None) -> int:
     train.add_argument("--data", help="JSONL or CSV with the template's fields and a target column")
     train.add_argument("--target-column", default="target")
     train.add_argument("--examples", type=int, default=4000, help="miniature examples when no --data")
-    train.add_argument("--out", help="output directory (default: the catalog's local source for the task)")
+    train.add_argument("--out", help="output directory (default: adapters/<task>-<time>)")
+    train.add_argument("--overwrite", action="store_true",
+                       help="replace the catalog's own adapter for the task (the default never does)")
     train.add_argument("--rank", type=int)
     train.add_argument("--alpha", type=int)
     train.add_argument("--targets", help="comma-separated module names, e.g. q_proj,v_proj")

@@ -209,6 +209,7 @@ def train_adapter(
     model.peft_config["default"].base_model_name_or_path = _base_name(profile)
     model.save_pretrained(out_dir, safe_serialization=True)
     sort_target_modules(out_dir / "adapter_config.json")
+    name_base_in_card(out_dir / "README.md", model.base_model.model.config._name_or_path, _base_name(profile))
     head, tail = losses[:5], losses[-20:]
     return {
         "task": task.key,
@@ -228,3 +229,9 @@ def sort_target_modules(config_path: Path) -> None:
     if isinstance(config.get("target_modules"), list):
         config["target_modules"] = sorted(config["target_modules"])
         config_path.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+
+
+def name_base_in_card(card: Path, loaded_from: str, base: str) -> None:
+    """PEFT's model card names the base by the path it was loaded from; name it as the adapter's config does."""
+    if card.is_file() and loaded_from != base:
+        card.write_text(card.read_text(encoding="utf-8").replace(loaded_from, base), encoding="utf-8")

@@ -116,9 +116,10 @@ def test_examples_file_must_have_the_fields(tmp_path):
         read_examples_file(tmp_path / "x.txt", TASK)
 
 
-def test_train_command_reads_the_catalog_and_a_data_file(tiny_profile, data_file, tmp_path, capsys):
+def test_train_command_reads_the_catalog_and_a_data_file(tiny_profile, data_file, tmp_path, capsys, monkeypatch):
     from lora_land.__main__ import main
 
+    (tmp_path / "work").mkdir()
     catalog = tmp_path / "adapters.yaml"
     catalog.write_text(
         "profiles:\n"
@@ -133,11 +134,44 @@ def test_train_command_reads_the_catalog_and_a_data_file(tiny_profile, data_file
         "    adapters:\n"
         "      tiny: {source: ./adapters/glue_sst2, train: {rank: 2, alpha: 4, targets: attention, steps: 2, batch_size: 2}}\n"
     )
-    assert main(["--config", str(catalog), "train", "--task", "glue_sst2", "--profile", "tiny", "--data", str(data_file), "--rank", "3"]) == 0
+    monkeypatch.chdir(tmp_path / "work")
+    train = ["--config", str(catalog), "train", "--task", "glue_sst2", "--profile", "tiny", "--data", str(data_file)]
+    assert main([*train, "--rank", "3"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["steps"] == 2 and summary["recipe"]["rank"] == 3
-    config = json.loads((tmp_path / "adapters" / "glue_sst2" / "adapter_config.json").read_text())
+    (made,) = (tmp_path / "work" / "adapters").iterdir()  # never the catalog's own: adapters/<task>-<time>
+    assert made.name.startswith("glue_sst2-") and summary["out_dir"] == f"adapters/{made.name}"
+    config = json.loads((made / "adapter_config.json").read_text())
     assert config["r"] == 3 and config["lora_alpha"] == 4
+    assert not (tmp_path / "adapters" / "glue_sst2").exists()
+
+    assert main([*train, "--out", str(tmp_path / "adapters" / "glue_sst2")]) == 2
+    assert "holds the catalog's glue_sst2 (tiny) adapter" in capsys.readouterr().err
+    assert not (tmp_path / "adapters" / "glue_sst2").exists()
+    assert main([*train, "--overwrite"]) == 0
+    assert (tmp_path / "adapters" / "glue_sst2" / "adapter_config.json").is_file()
+
+
+def test_the_model_card_names_the_base_as_the_config_does_not_by_the_builders_path(tiny_profile, data_file,
+                                                                                    tmp_path, monkeypatch):
+    from pathlib import Path
+
+    monkeypatch.chdir(Path(tiny_profile.base).parent)  # a base inside the working folder is named relative to it
+    examples = read_examples_file(data_file, TASK)
+    recipe = TrainRecipe(rank=2, alpha=4, targets=("q_proj", "v_proj"), steps=1, batch_size=2)
+    train_adapter(TASK, tiny_profile, tmp_path / "a", examples=examples, recipe=recipe, progress=False)
+    card = (tmp_path / "a" / "README.md").read_text()
+    named = json.loads((tmp_path / "a" / "adapter_config.json").read_text())["base_model_name_or_path"]
+    assert not Path(named).is_absolute() and f"base_model: {named}" in card and tiny_profile.base not in card
+
+
+def test_the_committed_adapters_hold_no_builders_path():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "models" / "demo" / "adapters"
+    for card in root.glob("*/README.md"):
+        text = card.read_text()
+        assert "base_model: models/demo/base" in text and "/work/" not in text and "/root/" not in text, card
 
 
 def test_training_is_deterministic(tiny_profile, data_file, tmp_path):
