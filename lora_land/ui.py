@@ -69,6 +69,7 @@ class Page:
         self.tasks = service.catalog.tasks
         self.categories = [ALL, *sorted({t.category for t in self.tasks.values()})]
         self.scores = self._read_scores()
+        self.base_name = _short_source(service.catalog.profile(service.profile).base, self.root)
         self.active: dict[tuple[str, str], list] = {}  # (Gradio session, tab) -> runs in flight, for Stop
         self._active_lock = threading.Lock()
         self.blocks_load: list = []  # (fn, inputs, outputs) to run when a page opens
@@ -157,11 +158,11 @@ class Page:
         tokens = engine.count_tokens(task.render(filled))
         room = engine.max_context - max_new_tokens
         if tokens > room:
-            return (f"<div class='ll-count ll-warn'>⚠ {tokens} tokens: too long. The prompt may use {room} tokens "
+            return (f"<div class='ll-count ll-warn'>⚠ {_plural(tokens, 'token')}: too long. The prompt may use {room} tokens "
                     f"({engine.max_context} context − {max_new_tokens} for the answer); shorten the text.</div>")
         if tokens > 0.9 * room:
-            return f"<div class='ll-count ll-warn'>{tokens} tokens of {room}: close to the limit</div>"
-        return f"<div class='ll-count'>{tokens} tokens</div>"
+            return f"<div class='ll-count ll-warn'>{tokens} of {_plural(room, 'token')}: close to the limit</div>"
+        return f"<div class='ll-count'>{_plural(tokens, 'token')}</div>"
 
     # --- runs -----------------------------------------------------------------------
 
@@ -434,7 +435,7 @@ class Page:
                                    elem_id="tuned-output", buttons=["copy"])
                 tuned_stats = gr.Markdown(elem_classes="ll-stats", elem_id="tuned-stats")
             with gr.Column():
-                base = gr.Textbox(label="Base model", lines=6, max_lines=24, interactive=False,
+                base = gr.Textbox(label=f"Base model · {self.base_name}", lines=6, max_lines=24, interactive=False,
                                   elem_id="base-output", buttons=["copy"])
                 base_stats = gr.Markdown(elem_classes="ll-stats", elem_id="base-stats")
         row_id = gr.State(None)
@@ -567,8 +568,12 @@ def _final(done) -> str:
         return f"⚠ failed: {done.error}"
     ttft = "–" if done.time_to_first_token is None else f"{done.time_to_first_token:.2f} s"
     return (f"first token **{ttft}** · **{done.tokens_per_second:.1f}** tokens/s · total "
-            f"**{done.total_seconds:.2f} s** · {done.tokens_out} tokens ({done.finish_reason}) · batch of "
-            f"{done.batch_peak}")
+            f"**{done.total_seconds:.2f} s** · {_plural(done.tokens_out, 'token')} ({done.finish_reason}) · batch of "
+            f"{_plural(done.batch_peak, 'row')}")
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _chip_label(example: dict, fields) -> str:

@@ -7,6 +7,7 @@ fails the test (the page must load nothing from outside the server).
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import time
 from pathlib import Path
@@ -148,6 +149,8 @@ def test_pick_an_example_run_both_answers_and_vote(page, app_server, catalog, en
     assert page.input_value("#tuned-output textarea") == tuned
     assert page.input_value("#base-output textarea") == base
     assert tuned.strip() in ("0", "1") and tuned != base
+    assert "Base model · models/demo/base" in page.inner_text("#base-output")  # the panel names the base
+    assert re.search(r"· 1 token \(|· [02-9]\d* tokens \(", page.inner_text("#tuned-stats"))  # "1 token"
 
     row = wait_for(lambda: [r for r in rows(app_server.db)[before:] if r["status"] == "complete"])[0]
     assert (row["source"], row["kind"], row["adapter"], row["prompt"]) == ("page", "compare", "glue_sst2", prompt)
