@@ -107,7 +107,9 @@ def _eval(args: argparse.Namespace) -> int:
     written = write_reports(results, out_dir, args.profile)
     print(
         f"\n{written['adapters_ahead']}/{written['adapters_scored']} adapters ahead of the base; "
-        f"mean {written['mean_base']:.3f} -> {written['mean_finetuned']:.3f}. "
+        f"mean {written['mean_base']:.3f} -> {written['mean_finetuned']:.3f}; on the probe sets "
+        f"{written['probe_mean_base']:.3f} -> {written['probe_mean_finetuned']:.3f}, "
+        f"{written['probe_adapters_ahead']} adapters ahead. "
         f"Wrote {written['csv']}, {written['markdown']}, {written['chart']}"
     )
     return 0

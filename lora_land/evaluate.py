@@ -5,11 +5,18 @@ on the task's test split (the miniature's), with plain PEFT and greedy decoding,
 prints a table like the LoRA Land paper's Table 12 (task, metric, base, fine-tuned,
 lift). It writes the table as CSV and Markdown and draws the lift per task as a PNG.
 This is the offline yardstick; it does not use the serving engine.
+
+Beside the test split, each task is scored on its probe set, `docs/eval/probes/<task>.jsonl`:
+inputs written by hand in the catalog's style, unlike the miniatures' templates, never
+used for training or tuning. A miniature score says the adapter learned its training
+distribution; the probe score says whether it reads a visitor's own text.
 """
 
 from __future__ import annotations
 
 import csv
+import json
+import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -28,10 +35,32 @@ class TaskResult:
     base: float
     finetuned: float
     examples: int
+    probe_base: float = math.nan  # on the hand-written probe set; nan when the task has none
+    probe_finetuned: float = math.nan
+    probes: int = 0
 
     @property
     def lift(self) -> float:
         return self.finetuned - self.base
+
+
+PROBES = Path("docs") / "eval" / "probes"
+
+
+def read_probes(root: Path, task: Task) -> list[tuple[dict, str]]:
+    """The task's hand-written probes, (fields, target) pairs; empty when it has no file."""
+    path = root / PROBES / f"{task.key}.jsonl"
+    if not path.exists():
+        return []
+    probes = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        item = json.loads(line)
+        if sorted(item.get("fields", {})) != sorted(task.fields) or not isinstance(item.get("target"), str):
+            raise ValueError(f"{path}:{number}: needs fields {list(task.fields)} and a text target")
+        probes.append((item["fields"], item["target"]))
+    return probes
 
 
 @torch.no_grad()
@@ -89,35 +118,51 @@ def evaluate(
 
     selected = [catalog.task(k) for k in (tasks or list(catalog.tasks))]
     model, tokenizer = load_peft(catalog, profile, selected)
+
+    def scores(task: Task, pairs: list[tuple[dict, str]]) -> tuple[float, float]:
+        """Mean score of the base and of the task's adapter (nan without one) on (fields, target) pairs."""
+        if not pairs:
+            return math.nan, math.nan
+        prompts = [task.render(fields) for fields, _ in pairs]
+        mean = lambda outs: sum(score(task.metric, o, t) for o, (_, t) in zip(outs, pairs)) / len(pairs)  # noqa: E731
+        with model.disable_adapter():
+            base = mean(generate(model, tokenizer, prompts, task.max_new_tokens))
+        if not task.adapters[profile].source:
+            return base, math.nan
+        model.set_adapter(task.key)
+        return base, mean(generate(model, tokenizer, prompts, task.max_new_tokens))
+
     results = []
     for task in tqdm(selected, desc="evaluate", disable=not progress):
-        examples = make_split(task.key, "test", n, seed=seed)
-        prompts = [task.render(e.fields) for e in examples]
-        with model.disable_adapter():
-            base_out = generate(model, tokenizer, prompts, task.max_new_tokens)
-        tuned = float("nan")
-        if task.adapters[profile].source:
-            model.set_adapter(task.key)
-            tuned_out = generate(model, tokenizer, prompts, task.max_new_tokens)
-            tuned = sum(score(task.metric, o, e.target) for o, e in zip(tuned_out, examples)) / len(examples)
-        base = sum(score(task.metric, o, e.target) for o, e in zip(base_out, examples)) / len(examples)
-        results.append(TaskResult(task.key, task.category, task.metric, base, tuned, len(examples)))
+        examples = [(e.fields, e.target) for e in make_split(task.key, "test", n, seed=seed)]
+        probes = read_probes(catalog.path.parent, task)
+        base, tuned = scores(task, examples)
+        probe_base, probe_tuned = scores(task, probes)
+        results.append(TaskResult(task.key, task.category, task.metric, base, tuned, len(examples),
+                                  probe_base, probe_tuned, len(probes)))
     return results
 
 
 def table(results: list[TaskResult]) -> str:
-    """A Markdown table in the shape of the paper's Table 12, with the mean at the bottom."""
-    lines = ["| task | category | metric | base | fine-tuned | lift |", "|---|---|---|---:|---:|---:|"]
+    """A Markdown table in the shape of the paper's Table 12 plus the probe set's scores, the means at the bottom."""
+    lines = ["| task | category | metric | base | fine-tuned | lift | probes | probe base | probe fine-tuned |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|"]
     for r in results:
-        lines.append(
-            f"| {r.task} | {r.category} | {r.metric} | {r.base:.3f} | {r.finetuned:.3f} | {r.lift:+.3f} |"
-        )
+        lines.append(f"| {r.task} | {r.category} | {r.metric} | {r.base:.3f} | {r.finetuned:.3f} | {r.lift:+.3f} "
+                     f"| {r.probes} | {_cell(r.probe_base)} | {_cell(r.probe_finetuned)} |")
     scored = [r for r in results if r.finetuned == r.finetuned]
     if scored:
-        mean_base = sum(r.base for r in scored) / len(scored)
-        mean_tuned = sum(r.finetuned for r in scored) / len(scored)
-        lines.append(f"| **mean** | | | {mean_base:.3f} | {mean_tuned:.3f} | {mean_tuned - mean_base:+.3f} |")
+        mean = lambda values: sum(values) / len(values) if values else math.nan  # noqa: E731
+        base, tuned = mean([r.base for r in scored]), mean([r.finetuned for r in scored])
+        probed = [r for r in scored if r.probes]
+        lines.append(f"| **mean** | | | {base:.3f} | {tuned:.3f} | {tuned - base:+.3f} | "
+                     f"{sum(r.probes for r in probed)} | {_cell(mean([r.probe_base for r in probed]))} | "
+                     f"{_cell(mean([r.probe_finetuned for r in probed]))} |")
     return "\n".join(lines)
+
+
+def _cell(value: float) -> str:
+    return "–" if value != value else f"{value:.3f}"
 
 
 def chart(results: list[TaskResult], path: Path, title: str) -> None:
@@ -154,11 +199,16 @@ def write_reports(results: list[TaskResult], out_dir: Path, profile: str) -> dic
         writer = csv.DictWriter(f, fieldnames=[*asdict(results[0]).keys(), "lift"])
         writer.writeheader()
         for r in results:
-            writer.writerow({**asdict(r), "base": f"{r.base:.4f}", "finetuned": f"{r.finetuned:.4f}", "lift": f"{r.lift:.4f}"})
+            writer.writerow({**asdict(r), "base": f"{r.base:.4f}", "finetuned": f"{r.finetuned:.4f}", "lift": f"{r.lift:.4f}",
+                             "probe_base": f"{r.probe_base:.4f}", "probe_finetuned": f"{r.probe_finetuned:.4f}"})
     md_path.write_text(table(results) + "\n", encoding="utf-8")
     chart(results, png_path, f"LoRA Land {profile}: base vs fine-tuned, per task")
     scored = [r for r in results if r.finetuned == r.finetuned]
+    probed = [r for r in scored if r.probes]
     return {
+        "probe_mean_base": sum(r.probe_base for r in probed) / len(probed) if probed else math.nan,
+        "probe_mean_finetuned": sum(r.probe_finetuned for r in probed) / len(probed) if probed else math.nan,
+        "probe_adapters_ahead": sum(r.probe_finetuned > r.probe_base for r in probed),
         "csv": str(csv_path),
         "markdown": str(md_path),
         "chart": str(png_path),

@@ -97,6 +97,10 @@ class Page:
         if score:
             lines.append(f"- **Demo evaluation** ({score['examples']} held-out examples): base "
                          f"**{float(score['base']):.3f}** → fine-tuned **{float(score['finetuned']):.3f}**")
+            if int(score.get("probes") or 0):
+                lines.append(f"- **Probe set** ({score['probes']} hand-written inputs): base "
+                             f"**{float(score['probe_base']):.3f}** → fine-tuned "
+                             f"**{float(score['probe_finetuned']):.3f}**")
         source = task.adapters.get(self.service.profile)
         try:
             engine = self.service.engine
