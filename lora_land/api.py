@@ -482,9 +482,10 @@ async def chat_completions(request: Request) -> Response:
 
 def v1_app(service: Service, metrics: "Metrics", api_key: str | None) -> fastapi.FastAPI:
     """The /v1 routes as their own application, with their own error handlers and key check."""
-    api = fastapi.FastAPI(title="LoRA Land API", redoc_url=None, dependencies=[Depends(require_key)],
+    api = fastapi.FastAPI(title="LoRA Land API", docs_url=None, redoc_url=None, dependencies=[Depends(require_key)],
                           description="OpenAI-compatible; `model` is an adapter's name or `base`.")
     api.state.service, api.state.api_key = service, api_key
+    serve_docs(api)
 
     def answer_error(error: APIError) -> Response:
         metrics.errors.labels(str(error.status), error.code or error.type).inc()
@@ -515,6 +516,28 @@ def v1_app(service: Service, metrics: "Metrics", api_key: str | None) -> fastapi
     api.add_api_route("/chat/completions", chat_completions, methods=["POST"], openapi_extra=example(
         {"model": "glue_stsb", "messages": [{"role": "user", "content": "sentence1: ...\nsentence2: ..."}]}))
     return api
+
+
+def serve_docs(api: fastapi.FastAPI) -> None:
+    """/v1/docs: Swagger UI from the swagger-ui-bundle package, served by the app itself (no CDN, works offline).
+
+    That Swagger UI (4.x) reads OpenAPI 3.0, which is all these routes' description uses.
+    """
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.staticfiles import StaticFiles
+    from swagger_ui_bundle import swagger_ui_path
+
+    api.openapi_version = "3.0.3"
+    api.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
+
+    async def docs(request: Request) -> Response:
+        root = f"{request.scope.get('root_path', '').rstrip('/')}"
+        return get_swagger_ui_html(openapi_url=f"{root}/openapi.json", title="LoRA Land API",
+                                   swagger_js_url=f"{root}/docs-assets/swagger-ui-bundle.js",
+                                   swagger_css_url=f"{root}/docs-assets/swagger-ui.css",
+                                   swagger_favicon_url=f"{root}/docs-assets/favicon-32x32.png")
+
+    api.add_route("/docs", docs, include_in_schema=False)
 
 
 def example(body: dict) -> dict:

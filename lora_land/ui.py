@@ -386,8 +386,8 @@ class Page:
                     "generated in the same batch</p></div>")
             banner = gr.Markdown(self.banner(), elem_id="engine-status")
             watch = gr.Timer(2.0, active=not self.service.ready)
-            watch.tick(self.watch, None, [banner, watch], show_progress="hidden")
-            blocks.load(self.watch, None, [banner, watch], show_progress="hidden")
+            watch.tick(self.watch, None, [banner, watch], show_progress="hidden", api_visibility="private")
+            blocks.load(self.watch, None, [banner, watch], show_progress="hidden", api_visibility="private")
             with gr.Tabs():
                 with gr.Tab("Compare", id="compare"):
                     self._compare_tab(first)
@@ -398,7 +398,7 @@ class Page:
                 with gr.Tab("Stats", id="stats") as stats_tab:
                     self._stats_tab(stats_tab)
             for fn, inputs, outputs in self.blocks_load:
-                blocks.load(fn, inputs, outputs, show_progress="hidden")
+                blocks.load(fn, inputs, outputs, show_progress="hidden", api_visibility="private")
             blocks.unload(self.stop_all)
         return blocks
 
@@ -456,7 +456,7 @@ class Page:
             chip.click(lambda key, i=i: self.example(key, i), adapter, [*boxes, count], show_progress="hidden",
                        api_visibility="private")
         gr.on([b.input for b in boxes] + [max_new.release], self.count_with, [adapter, max_new, *boxes], count,
-              trigger_mode="always_last", show_progress="hidden", concurrency_limit=None)
+              trigger_mode="always_last", show_progress="hidden", concurrency_limit=None, api_visibility="private")
         gr.on([run_btn.click, *[b.submit for b in boxes]], self.compare,
                           [adapter, *boxes, max_new, temperature, top_p, seed],
                           [tuned, tuned_stats, base, base_stats, row_id, vote_row, note],
@@ -523,9 +523,9 @@ class Page:
             file = gr.File(label="Download", scale=2, elem_id="history-file")
         inputs = [adapter, status, search]
         gr.on([tab.select, refresh.click, adapter.change, status.change, search.submit], self.history, inputs,
-              [table, shown], show_progress="hidden")
-        table.select(self.row_detail, table, detail)
-        export.click(self.export, [fmt, *inputs], file)
+              [table, shown], show_progress="hidden", api_visibility="private")
+        table.select(self.row_detail, table, detail, api_visibility="private")
+        export.click(self.export, [fmt, *inputs], file, api_visibility="private")
 
     def _stats_tab(self, tab) -> None:
         engine = gr.Markdown()
@@ -541,7 +541,7 @@ class Page:
                                   y_title="seconds")
         refresh = gr.Button("Refresh", scale=0)
         gr.on([tab.select, refresh.click, bucket.change], self.stats, bucket, [table, throughput, latency, engine],
-              show_progress="hidden")
+              show_progress="hidden", api_visibility="private")
 
 
 def _shown(template: str) -> str:

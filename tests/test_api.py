@@ -1,6 +1,7 @@
 """The OpenAI-compatible API on the committed demo, through the official openai client against a real server."""
 
 import json
+import re
 import socket
 import threading
 import time
@@ -363,7 +364,12 @@ def test_the_api_documents_itself_at_v1_docs(lora):
     schema = httpx.get(f"{lora.url}/v1/openapi.json").json()
     assert {"/models", "/completions", "/chat/completions"} <= set(schema["paths"])
     assert schema["servers"] == [{"url": "/v1"}]
-    assert httpx.get(f"{lora.url}/v1/docs").status_code == 200
+    page = httpx.get(f"{lora.url}/v1/docs")
+    assert page.status_code == 200 and schema["openapi"].startswith("3.0")  # what the bundled Swagger UI reads
+    assets = re.findall(r"""(?:href|src)=['"]([^'"]+\.(?:js|css|png))""", page.text)
+    assert len(assets) == 3 and all(a.startswith("/v1/docs-assets/") for a in assets)  # served here, not by a CDN
+    for asset in assets:
+        assert httpx.get(f"{lora.url}{asset}").status_code == 200
 
 
 def test_unknown_routes_and_methods_keep_the_error_shape(lora):

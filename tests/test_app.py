@@ -123,3 +123,9 @@ def test_the_pages_own_api_refuses_bad_input_with_a_clear_message(app_server, ar
     with pytest.raises(Exception, match=re.escape(message)):
         client.predict(*args, api_name="/compare")
     assert len(rows(app_server.db)) == before
+
+
+def test_the_pages_public_api_is_the_compare_and_the_chat(app_server):
+    """"Use via API" lists what a script would call, not the page's own housekeeping events."""
+    api = Client(app_server.url, verbose=False).view_api(return_format="dict", print_info=False)
+    assert sorted(api["named_endpoints"]) == ["/chat", "/compare"] and not api["unnamed_endpoints"]
