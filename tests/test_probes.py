@@ -1,0 +1,56 @@
+"""The hand-written probe sets (docs/eval/probes): well-formed, scored by their task's metric, and held out."""
+
+import math
+from pathlib import Path
+
+import pytest
+
+from lora_land.catalog import load_catalog
+from lora_land.evaluate import TaskResult, read_probes, table
+from lora_land.metrics import score
+from lora_land.miniatures import make_split
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOG = load_catalog(ROOT / "adapters.yaml")
+
+
+@pytest.mark.parametrize("key", sorted(CATALOG.tasks))
+def test_every_task_has_ten_or_more_probes_its_metric_can_score(key):
+    task = CATALOG.task(key)
+    probes = read_probes(ROOT, task)
+    assert len(probes) >= 10, f"{key} has {len(probes)} probes"
+    for fields, target in probes:
+        assert all(isinstance(v, str) and v.strip() for v in fields.values())
+        assert score(task.metric, target, target) == 1.0, (key, target)
+        assert task.render(fields)  # fills the template
+    assert len({task.render(f) for f, _ in probes}) == len(probes), "a probe is repeated"
+
+
+@pytest.mark.parametrize("key", sorted(CATALOG.tasks))
+def test_probes_are_held_out_from_the_miniatures_training_data(key):
+    """No probe input is a miniature's: the adapters never trained on one (4000 is what `train` draws)."""
+    task = CATALOG.task(key)
+    trained = {tuple(sorted(e.fields.items())) for e in make_split(key, "train", 4000)}
+    for fields, _ in read_probes(ROOT, task):
+        assert tuple(sorted(fields.items())) not in trained, (key, fields)
+        assert fields not in list(task.examples)  # the chips are not probes either
+
+
+def test_a_malformed_probe_names_its_file_and_line(tmp_path):
+    folder = tmp_path / "docs" / "eval" / "probes"
+    folder.mkdir(parents=True)
+    (folder / "glue_sst2.jsonl").write_text('{"fields": {"sentence": "fine"}, "target": "1"}\n'
+                                            '{"fields": {"text": "wrong field"}, "target": "0"}\n')
+    with pytest.raises(ValueError, match=r"glue_sst2.jsonl:2: needs fields \['sentence'\]"):
+        read_probes(tmp_path, CATALOG.task("glue_sst2"))
+    assert read_probes(tmp_path, CATALOG.task("gsm8k")) == []  # no file: no probes
+
+
+def test_the_table_shows_miniature_and_probe_scores_side_by_side():
+    results = [TaskResult("glue_sst2", "Sentiment", "binary_accuracy_flex", 0.0, 1.0, 100, 0.25, 0.75, 12),
+               TaskResult("gsm8k", "Math", "gsm8k_regex", 0.0, 0.5, 100)]
+    lines = table(results).splitlines()
+    assert lines[0].endswith("| probes | probe base | probe fine-tuned |")
+    assert lines[2].endswith("| 1.000 | +1.000 | 12 | 0.250 | 0.750 |")
+    assert lines[3].endswith("| 0 | – | – |") and math.isnan(results[1].probe_base)
+    assert lines[4] == "| **mean** | | | 0.000 | 0.750 | +0.750 | 12 | 0.250 | 0.750 |"
