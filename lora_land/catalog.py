@@ -11,6 +11,7 @@ a typo never surfaces later as a confusing error in the middle of a request.
 
 from __future__ import annotations
 
+import re
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,6 +96,19 @@ class Task:
     template: str
     examples: tuple[dict[str, str], ...]
     adapters: dict[str, AdapterSource]
+    field_labels: dict[str, str] = field(default_factory=dict)  # a field's name in words, where its key is not
+    labels: dict[str, str] = field(default_factory=dict)  # a classification answer -> what it means
+
+    def field_label(self, name: str) -> str:
+        """A field as people read it: the catalog's label, else its key in words ("sentence1" -> "Sentence 1")."""
+        if name in self.field_labels:
+            return self.field_labels[name]
+        words = re.sub(r"(?<=[a-z])(?=[A-Z0-9])", " ", name).replace("_", " ").strip()
+        return words[:1].upper() + words[1:].lower()
+
+    def explain(self, answer: str) -> str | None:
+        """What a classification answer means ("1" -> "positive"), or None."""
+        return self.labels.get(answer.strip())
 
     def render(self, values: dict[str, str]) -> str:
         """The prompt for these field values; a missing or unknown field is a ValueError."""
@@ -287,6 +301,16 @@ def _task(key: str, data: Any, profiles: dict[str, Profile], root: Path) -> Task
             train=_recipe(here, entry.get("train")),
         )
 
+    field_labels = data.get("field_labels") or {}
+    if not isinstance(field_labels, dict) or not all(isinstance(v, str) and v.strip() for v in field_labels.values()):
+        raise CatalogError(f"{where}: field 'field_labels' must map field names to labels")
+    stray = [f for f in field_labels if f not in fields]
+    if stray:
+        raise CatalogError(f"{where}: field 'field_labels' names undeclared field(s) {stray}")
+    labels = data.get("labels") or {}
+    if not isinstance(labels, dict) or not all(isinstance(v, str) and v.strip() for v in labels.values()):
+        raise CatalogError(f"{where}: field 'labels' must map answers to what they mean")
+
     return Task(
         key=key,
         name=name,
@@ -299,6 +323,8 @@ def _task(key: str, data: Any, profiles: dict[str, Profile], root: Path) -> Task
         template=template,
         examples=tuple(dict(e) for e in examples),
         adapters=adapters,
+        field_labels={str(k): v for k, v in field_labels.items()},
+        labels={str(k): v for k, v in labels.items()},
     )
 
 

@@ -124,7 +124,7 @@ class Page:
         boxes = []
         for i in range(MAX_FIELDS):
             if i < len(task.fields):
-                boxes.append(gr.update(visible=True, label=task.fields[i], value=""))
+                boxes.append(gr.update(visible=True, label=task.field_label(task.fields[i]), value=""))
             else:
                 boxes.append(gr.update(visible=False, label=f"field {i + 1}", value=""))
         chips = []
@@ -237,8 +237,8 @@ class Page:
             self._untrack(request, "compare", run)
         tuned, base = done.get("tuned"), done.get("base")
         note = "" if run.status == "complete" else f"This run ended **{run.status}**."
-        yield (tuned.text if tuned else text["tuned"], _final(tuned), base.text if base else text["base"],
-               _final(base), run.row_id, gr.update(visible=run.status == "complete"), note)
+        yield (tuned.text if tuned else text["tuned"], _final(tuned, task), base.text if base else text["base"],
+               _final(base, task), run.row_id, gr.update(visible=run.status == "complete"), note)
 
     def vote(self, row_id, choice: str) -> str:
         if row_id is None:
@@ -417,7 +417,7 @@ class Page:
         template = gr.Textbox(_shown(task.template), label="Prompt template", interactive=False, lines=3, max_lines=12,
                               elem_id="template")
         with gr.Group():
-            boxes = [gr.Textbox(label=task.fields[i] if i < len(task.fields) else f"field {i + 1}", lines=2,
+            boxes = [gr.Textbox(label=task.field_label(task.fields[i]) if i < len(task.fields) else f"field {i + 1}", lines=2,
                                 max_lines=12, visible=i < len(task.fields), elem_id=f"field-{i}")
                      for i in range(MAX_FIELDS)]
         with gr.Row(equal_height=True):
@@ -565,13 +565,16 @@ def _live(ttft: float | None) -> str:
     return "waiting for the first token…" if ttft is None else f"streaming · first token {ttft:.2f} s"
 
 
-def _final(done) -> str:
+def _final(done, task=None) -> str:
+    """The line under an answer: what a classification answer means, then how the run went."""
     if done is None:
         return ""
     if done.finish_reason == "error":
         return f"⚠ failed: {done.error}"
+    meaning = task.explain(done.text) if task is not None else None
+    answer = f"answer **{done.text.strip()} ({meaning})** · " if meaning else ""
     ttft = "–" if done.time_to_first_token is None else f"{done.time_to_first_token:.2f} s"
-    return (f"first token **{ttft}** · **{done.tokens_per_second:.1f}** tokens/s · total "
+    return (f"{answer}first token **{ttft}** · **{done.tokens_per_second:.1f}** tokens/s · total "
             f"**{done.total_seconds:.2f} s** · {_plural(done.tokens_out, 'token')} ({done.finish_reason}) · batch of "
             f"{_plural(done.batch_peak, 'row')}")
 

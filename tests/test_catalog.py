@@ -184,3 +184,26 @@ def test_unreadable_and_invalid_files(tmp_path):
 
 def test_template_fields_in_order_of_use():
     assert template_fields("{b} then {a} and {b} {{c}}") == ["b", "a"]
+
+
+def test_fields_read_as_words_and_classification_answers_say_what_they_mean():
+    catalog = load_catalog(Path(__file__).resolve().parent.parent / "adapters.yaml")
+    assert [catalog.task("glue_mrpc").field_label(f) for f in ("sentence1", "sentence2")] == ["Sentence 1", "Sentence 2"]
+    assert catalog.task("bc5cdr").field_label("tokens_concatenated") == "Text"  # the catalog's own label
+    assert catalog.task("e2e_nlg").field_label("meaning_representation") == "Meaning representation"
+    assert catalog.task("glue_sst2").explain(" 1") == "positive" and catalog.task("glue_sst2").explain("7") is None
+    assert catalog.task("dbpedia").explain("13") == "WrittenWork" and catalog.task("gsm8k").labels == {}
+    for task in catalog.tasks.values():  # no field is shown by its bare key
+        assert all("_" not in task.field_label(f) for f in task.fields), task.key
+
+
+def test_field_labels_must_name_declared_fields(tmp_path):
+    def mutate(d):
+        d["tasks"]["glue_sst2"]["field_labels"] = {"premise": "Premise"}
+
+    assert "field 'field_labels' names undeclared field(s) ['premise']" in broken(tmp_path, mutate)
+
+    def mutate(d):
+        d["tasks"]["glue_sst2"]["labels"] = {"0": ""}
+
+    assert "field 'labels' must map answers" in broken(tmp_path, mutate)

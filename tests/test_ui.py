@@ -151,6 +151,9 @@ def test_pick_an_example_run_both_answers_and_vote(page, app_server, catalog, en
     assert tuned.strip() in ("0", "1") and tuned != base
     assert "Base model · models/demo/base" in page.inner_text("#base-output")  # the panel names the base
     assert re.search(r"· 1 token \(|· [02-9]\d* tokens \(", page.inner_text("#tuned-stats"))  # "1 token"
+    meaning = {"0": "negative", "1": "positive"}[tuned.strip()]
+    assert f"answer {tuned.strip()} ({meaning})" in page.inner_text("#tuned-stats")  # the label, decoded
+    assert page.inner_text("#field-0").startswith("Sentence")  # the field in words, not its column key
 
     row = wait_for(lambda: [r for r in rows(app_server.db)[before:] if r["status"] == "complete"])[0]
     assert (row["source"], row["kind"], row["adapter"], row["prompt"]) == ("page", "compare", "glue_sst2", prompt)
