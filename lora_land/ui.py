@@ -216,7 +216,7 @@ class Page:
             run = self.service.start(source="page", kind="compare", adapter=key, prompt=prompt, fields=cleaned,
                                      params=params)
         except (EngineError, ValueError) as exc:
-            raise gr.Error(str(exc), title="Not run") from None
+            raise _refused("Not run", exc) from None
         self._track(request, "compare", run)
         started = time.perf_counter()
         first: dict[str, float] = {}
@@ -270,7 +270,7 @@ class Page:
                                      fields=[*tuned_history, user], params=params, base=bool(with_base),
                                      base_prompt=base_prompt)
         except (EngineError, ValueError) as exc:
-            raise gr.Error(str(exc), title="Not sent") from None
+            raise _refused("Not sent", exc) from None
         self._track(request, "chat", run)
         tuned_history += [dict(user), {"role": "assistant", "content": ""}]
         if with_base:
@@ -460,7 +460,7 @@ class Page:
         gr.on([run_btn.click, *[b.submit for b in boxes]], self.compare,
                           [adapter, *boxes, max_new, temperature, top_p, seed],
                           [tuned, tuned_stats, base, base_stats, row_id, vote_row, note],
-                          concurrency_limit=None, show_progress="minimal", api_name="compare")
+                          concurrency_limit=None, show_progress="hidden", api_name="compare")
         # Stop cancels the session's runs in the engine; the Run handler then ends by itself,
         # showing what had streamed and the row's status.
         stop_btn.click(self.stop_compare, None, None, queue=False, api_visibility="private")
@@ -499,7 +499,7 @@ class Page:
         gr.on([send.click, message.submit], self.chat,
               [adapter, message, tuned_state, base_state, with_base, max_new, temperature],
               [tuned, base, tuned_state, base_state, message, note],
-              concurrency_limit=None, show_progress="minimal", api_name="chat")
+              concurrency_limit=None, show_progress="hidden", api_name="chat")
         stop.click(self.stop_chat, None, None, queue=False, api_visibility="private")
         clear.click(lambda: ([], [], [], [], ""), None, [tuned, base, tuned_state, base_state, note],
                     api_visibility="private")
@@ -577,6 +577,12 @@ def _final(done, task=None) -> str:
     return (f"{answer}first token **{ttft}** · **{done.tokens_per_second:.1f}** tokens/s · total "
             f"**{done.total_seconds:.2f} s** · {_plural(done.tokens_out, 'token')} ({done.finish_reason}) · batch of "
             f"{_plural(done.batch_peak, 'row')}")
+
+
+def _refused(title: str, exc: Exception) -> gr.Error:
+    """A refused request: one line in the log, one message on the page, the panels left as they were."""
+    log.info("%s: %s", title.lower(), exc)
+    return gr.Error(str(exc), title=title, print_exception=False)
 
 
 def _plural(n: int, word: str) -> str:

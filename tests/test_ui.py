@@ -81,6 +81,17 @@ def rows(db, where="1", *args):
         conn.close()
 
 
+# Whether an element can be seen: Gradio keeps hidden status marks in the page, transparent.
+SEEN = """e => {
+    for (let n = e; n; n = n.parentElement) {
+        const s = getComputedStyle(n);
+        if (s.display === "none" || s.visibility === "hidden" || s.opacity === "0") return false;
+    }
+    const r = e.getBoundingClientRect();
+    return r.width > 0 && r.height > 0;
+}"""
+
+
 def wait_text(page, selector, text, timeout=30.0):
     page.wait_for_function("([s, t]) => { const e = document.querySelector(s); return e && e.textContent.includes(t); }",
                            arg=[selector, text], timeout=timeout * 1000)
@@ -186,6 +197,18 @@ def test_bad_input_gets_a_clear_message_and_keeps_the_text(page, app_server, cat
     row = wait_for(lambda: [r for r in rows(app_server.db)[before:] if r["status"] == "complete"])[0]
     assert "🎬" in row["prompt"] and "\x07" not in row["prompt"]
     assert len(rows(app_server.db)) == before + 1  # the refused runs left no rows
+
+    # refused after a run: one message; the answers stay as they were, with no error marks on them
+    answers = [page.input_value(f"#{side}-output textarea") for side in ("tuned", "base")]
+    type_into(page, "#field-0 textarea", " ")
+    page.click("#run")
+    wait_text(page, "body", "'sentence' is empty")
+    assert [page.input_value(f"#{side}-output textarea") for side in ("tuned", "base")] == answers
+    for panel in ("#tuned-output", "#base-output", "#tuned-stats", "#base-stats"):
+        marks = page.locator(panel).locator("xpath=..").get_by_text("Error", exact=True).all()
+        assert not [m for m in marks if m.evaluate(SEEN)], panel
+    log = app_server.log.read_text()
+    assert "INFO lora_land.ui: not run: the field 'sentence' is empty" in log and "Traceback" not in log
 
 
 def test_stop_cancels_both_answers(page, app_server, catalog):
