@@ -129,3 +129,22 @@ def test_the_pages_public_api_is_the_compare_and_the_chat(app_server):
     """"Use via API" lists what a script would call, not the page's own housekeeping events."""
     api = Client(app_server.url, verbose=False).view_api(return_format="dict", print_info=False)
     assert sorted(api["named_endpoints"]) == ["/chat", "/compare"] and not api["unnamed_endpoints"]
+
+
+def test_a_failed_load_is_one_line_that_says_what_to_do():
+    from lora_land.catalog import load_catalog
+    from lora_land.memory import MemoryPlanError
+
+    catalog = load_catalog("adapters.yaml")
+    hub, local = catalog.profile("mistral-7b"), catalog.profile("demo")
+    offline = OSError("We couldn't connect to 'https://huggingface.co' to load the files.\nCheck your connection.")
+    message = app.load_failure(hub, offline)
+    assert message.startswith("cannot load mistralai/Mistral-7B-v0.1 from the Hugging Face hub or its local cache")
+    assert "\n" not in message and "load the files. Connect to the hub" in message
+    assert app.load_failure(local, OSError("no file named model.safetensors")) == (
+        "the model failed to load: OSError: no file named model.safetensors")
+    assert app.load_failure(hub, MemoryPlanError("not enough memory on cuda:0: ...")) == (
+        "not enough memory on cuda:0: ...")
+    assert "needs is missing: No module named 'bitsandbytes'" in app.load_failure(
+        hub, ImportError("No module named 'bitsandbytes'"))
+    assert app.cannot_run(local, None) is None
