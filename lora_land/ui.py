@@ -230,15 +230,18 @@ class Page:
                 now = time.perf_counter()
                 if now - last >= STREAM_INTERVAL:
                     last = now
-                    yield (text["tuned"], _live(first.get("tuned")), text["base"], _live(first.get("base")),
-                           run.row_id, hidden_vote, "")
+                    yield (text["tuned"].lstrip(), _live(first.get("tuned")), text["base"].lstrip(),
+                           _live(first.get("base")), run.row_id, hidden_vote, "")
             done = run.wait(timeout=30)
         finally:
             self._untrack(request, "compare", run)
         tuned, base = done.get("tuned"), done.get("base")
         note = "" if run.status == "complete" else f"This run ended **{run.status}**."
-        yield (tuned.text if tuned else text["tuned"], _final(tuned, task), base.text if base else text["base"],
-               _final(base, task), run.row_id, gr.update(visible=run.status == "complete"), note)
+        # The panels start at the answer's first character: not the blank lines or the space a
+        # template's "Output: " leaves before it (the log keeps the text as generated).
+        yield ((tuned.text if tuned else text["tuned"]).lstrip(), _final(tuned, task),
+               (base.text if base else text["base"]).lstrip(), _final(base, task), run.row_id,
+               gr.update(visible=run.status == "complete"), note)
 
     def vote(self, row_id, choice: str) -> str:
         if row_id is None:
@@ -277,9 +280,10 @@ class Page:
             base_history += [dict(user), {"role": "assistant", "content": ""}]
         note = f"The {dropped} oldest turn(s) no longer fit the context and were left out." if dropped else ""
 
-        def shown():
-            return ([dict(m) for m in tuned_history], [dict(m) for m in base_history], tuned_history, base_history,
-                    "", note)
+        def shown():  # replies shown from their first character; the states keep them as generated
+            view = lambda h: [dict(m, content=m["content"].lstrip()) if m["role"] == "assistant" else dict(m)  # noqa: E731
+                              for m in h]
+            return view(tuned_history), view(base_history), tuned_history, base_history, "", note
 
         last = 0.0
         try:
