@@ -481,8 +481,14 @@ class Page:
             with_base = gr.Checkbox(False, label="Show the base model's answers too", scale=1, elem_id="chat-with-base")
         hint = gr.Markdown(_chat_hint(self.tasks[first]), elem_id="chat-hint")
         with gr.Row():
-            tuned = gr.Chatbot(label="Fine-tuned", height=380, elem_id="chat-tuned")
-            base = gr.Chatbot(label="Base model", height=380, visible=False, elem_id="chat-base")
+            # Headings above the conversations, not labels over them: a label would cover the first message.
+            with gr.Column():
+                gr.Markdown("**Fine-tuned**", elem_classes="ll-chat-head")
+                tuned = gr.Chatbot(show_label=False, height=380, elem_id="chat-tuned", buttons=["copy"],
+                                   examples=_chat_examples(self.tasks[first]))
+            with gr.Column(visible=False) as base_column:
+                gr.Markdown(f"**Base model** · {self.base_name}", elem_classes="ll-chat-head")
+                base = gr.Chatbot(show_label=False, height=380, elem_id="chat-base", buttons=["copy"])
         with gr.Row(equal_height=True):
             message = gr.Textbox(placeholder="Your message: the task's template wraps it", show_label=False,
                                  lines=2, scale=5, elem_id="chat-message")
@@ -496,10 +502,12 @@ class Page:
         note = gr.Markdown(elem_id="chat-note")
         tuned_state, base_state = gr.State([]), gr.State([])  # the messages as written, for the prompts
 
-        adapter.change(lambda k: (_chat_hint(self.tasks[k]), [], [], [], [], self.tasks[k].max_new_tokens, ""),
+        adapter.change(lambda k: (_chat_hint(self.tasks[k]), gr.update(value=[], examples=_chat_examples(self.tasks[k])),
+                                  [], [], [], self.tasks[k].max_new_tokens, ""),
                        adapter, [hint, tuned, base, tuned_state, base_state, max_new, note],
                        api_visibility="private")
-        with_base.change(lambda on: gr.update(visible=on), with_base, base, api_visibility="private")
+        tuned.example_select(_picked_example, None, message, api_visibility="private")
+        with_base.change(lambda on: gr.update(visible=on), with_base, base_column, api_visibility="private")
         gr.on([send.click, message.submit], self.chat,
               [adapter, message, tuned_state, base_state, with_base, max_new, temperature],
               [tuned, base, tuned_state, base_state, message, note],
@@ -600,9 +608,20 @@ def _chip_label(example: dict, fields) -> str:
 
 def _chat_hint(task) -> str:
     if len(task.fields) == 1:
-        return f"Each message is the task's **{task.fields[0]}**; the template wraps it."
+        return f"Each message is the task's **{task.field_label(task.fields[0]).lower()}**; the template wraps it."
     lines = "\n".join(f"{f}: …" for f in task.fields)
     return f"{task.name} reads {len(task.fields)} fields. Write each on its own line:\n```\n{lines}\n```"
+
+
+def _chat_examples(task) -> list[dict]:
+    """The task's examples as chat messages, shown in the empty conversation; a click puts one in the box."""
+    if len(task.fields) == 1:
+        return [{"text": e[task.fields[0]]} for e in task.examples]
+    return [{"text": "\n".join(f"{f}: {e[f]}" for f in task.fields)} for e in task.examples]
+
+
+def _picked_example(event: gr.SelectData) -> str:
+    return event.value["text"]
 
 
 def _short_source(source: str, root: Path) -> str:

@@ -231,6 +231,10 @@ def test_stop_cancels_both_answers(page, app_server, catalog):
 def test_chat_with_an_adapter_and_the_base(page, app_server, catalog):
     page.get_by_role("tab", name="Chat").click()
     pick_adapter(page, catalog.tasks["glue_sst2"], "chat")
+    example = catalog.tasks["glue_sst2"].examples[0]["sentence"]
+    page.locator("#chat-tuned").get_by_text(example).click()  # the empty conversation offers the examples
+    page.wait_for_function("v => document.querySelector('#chat-message textarea').value === v", arg=example)
+    assert "Fine-tuned" not in page.inner_text("#chat-tuned")  # its heading sits above it, not over a message
     page.check("#chat-with-base input")
     before = len(rows(app_server.db))
     first = "a gripping ,\n    wonderful\tfilm"  # the Chatbot tidies what it shows; the prompt keeps it as typed
