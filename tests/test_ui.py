@@ -116,7 +116,7 @@ def pick_adapter(page, task, tab="compare"):
         shown = task.template.replace("{{", "{").replace("}}", "}")
         page.wait_for_function("t => document.querySelector('#template textarea').value === t", arg=shown)
     else:
-        wait_text(page, "#chat-hint", task.fields[0])
+        wait_text(page, "#chat-hint", task.field_label(task.fields[0]).lower() if len(task.fields) == 1 else task.fields[0])
 
 
 def type_into(page, selector, text):
