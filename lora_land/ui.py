@@ -314,17 +314,27 @@ class Page:
         return table, shown
 
     def row_detail(self, table, event: gr.SelectData):
+        """A row's record: what ran and how, then its prompt and both answers side by side."""
         try:
             row_id = int(table.iloc[event.index[0], 0]) if hasattr(table, "iloc") else int(table[event.index[0]][0])
             row = self.service.store.get(row_id)
         except Exception:
-            return {}
-        for key in ("fields", "params"):
-            try:
-                row[key] = json.loads(row[key])
-            except (TypeError, ValueError):
-                pass
-        return row
+            return "That row is no longer in the log.", "", "", ""
+        try:
+            params = ", ".join(f"{k} {v}" for k, v in json.loads(row["params"] or "{}").items())
+        except (TypeError, ValueError):
+            params = row["params"] or ""
+        when = (row["created"] or "")[:19].replace("T", " ")
+        lines = [f"**#{row['id']}** · {when} UTC · {row['source']} · {row['kind']} · **{row['adapter']}** · "
+                 f"{row['status']}" + (f" · vote: {VOTE_LABELS.get(row['vote'], row['vote'])}" if row["vote"] else ""),
+                 f"fine-tuned: {_plural(row['tokens_out'] or 0, 'token')} ({row['finish_reason'] or '–'}), "
+                 f"first token {_seconds(row['ttft'])}, total {_seconds(row['total_seconds'])} · base: "
+                 f"{_plural(row['base_tokens_out'] or 0, 'token')} ({row['base_finish_reason'] or '–'}), "
+                 f"total {_seconds(row['base_total_seconds'])} · prompt {_plural(row['tokens_in'] or 0, 'token')}, "
+                 f"batch of {_plural(row['batch_peak'] or 0, 'row')} · {params}"]
+        if row["error"]:
+            lines.append(f"⚠ {row['error']}")
+        return "\n\n".join(lines), row["prompt"] or "", row["output"] or "", row["base_output"] or ""
 
     def export(self, fmt: str, adapter: str, status: str, search: str) -> str:
         """The filtered log as a file to download; exports older than an hour are removed."""
@@ -527,8 +537,18 @@ class Page:
         shown = gr.Markdown(elem_id="history-count")
         table = gr.Dataframe(headers=["id", "time (UTC)", "source", "kind", "adapter", "status", "fine-tuned",
                                       "base", "vote", "ttft s", "total s", "prompt (its end)"],
-                             interactive=False, wrap=True, elem_id="history-table", max_height=520)
-        detail = gr.JSON(label="Selected generation", open=True, elem_id="history-detail")
+                             interactive=False, wrap=True, elem_id="history-table", max_height=520,
+                             # every column on a 1280 px screen: the texts wrap in theirs
+                             column_widths=["4%", "9%", "5%", "6%", "8%", "7%", "17%", "17%", "6%", "5%", "5%",
+                                            "11%"])
+        with gr.Group(elem_id="history-detail"):
+            record = gr.Markdown("Click a row to see its whole record here.", elem_id="history-record",
+                                 padding=True)
+            with gr.Row(equal_height=True):
+                detail = [gr.Textbox(label=label, lines=8, max_lines=24, interactive=False, buttons=["copy"],
+                                     elem_id=f"history-{key}")
+                          for key, label in (("prompt", "Prompt"), ("tuned", "Fine-tuned answer"),
+                                             ("base", "Base model's answer"))]
         with gr.Row():
             fmt = gr.Radio(["csv", "jsonl"], value="csv", label="Export format", scale=1)
             export = gr.Button("Export", scale=0, min_width=100, elem_id="history-export")
@@ -536,7 +556,7 @@ class Page:
         inputs = [adapter, status, search]
         gr.on([tab.select, refresh.click, adapter.change, status.change, search.submit], self.history, inputs,
               [table, shown], show_progress="hidden", api_visibility="private")
-        table.select(self.row_detail, table, detail, api_visibility="private")
+        table.select(self.row_detail, table, [record, *detail], api_visibility="private")
         export.click(self.export, [fmt, *inputs], file, api_visibility="private")
 
     def _stats_tab(self, tab) -> None:
@@ -633,6 +653,10 @@ def _short_source(source: str, root: Path) -> str:
 
 def _none(value: str | None) -> str | None:
     return None if value in (None, "", "All") else value
+
+
+def _seconds(x) -> str:
+    return "–" if x is None else f"{x:.2f} s"
 
 
 def _clip(text: str | None, n: int = 120) -> str:

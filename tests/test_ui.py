@@ -265,7 +265,14 @@ def test_history_filters_searches_and_exports(page, app_server, catalog):
     wait_text(page, "#history-count", "1 shown (search)")
     assert "zeppelin" in page.inner_text("#history-table")
     page.locator("#history-table").get_by_role("gridcell").filter(has_text="zeppelin").first.click()  # its record
-    wait_text(page, "#history-detail", "an unforgettable zeppelin of a film")
+    page.wait_for_function("t => document.querySelector('#history-prompt textarea').value.includes(t)",
+                           arg="an unforgettable zeppelin of a film")  # the record: prompt and answers side by side
+    record = rows(app_server.db, "prompt like ?", "%zeppelin%")[0]
+    assert page.input_value("#history-tuned textarea") == record["output"]
+    assert page.input_value("#history-base textarea") == record["base_output"]
+    wait_text(page, "#history-record", f"#{record['id']}")
+    boxes = [page.locator(f"#history-{k}").bounding_box() for k in ("prompt", "tuned", "base")]
+    assert boxes[0]["y"] == boxes[1]["y"] == boxes[2]["y"] and boxes[2]["x"] + boxes[2]["width"] <= 1280
     page.click("#history-export")
     wait_text(page, "#history-file", "lora-land-history-")
     href = page.eval_on_selector("#history-file a", "a => a.href")
