@@ -363,8 +363,11 @@ class Page:
         frame = pd.DataFrame(timeline or [], columns=["time", "requests", "tokens_per_second", "mean_seconds",
                                                       "p95_seconds"])
         frame["time"] = pd.to_datetime(frame["time"])
-        latency = frame.melt(id_vars="time", value_vars=["mean_seconds", "p95_seconds"], var_name="series",
-                             value_name="seconds")
+        # Idle buckets have no latency: leave them out, so each line joins the buckets that have one.
+        latency = (frame.rename(columns={"mean_seconds": "mean", "p95_seconds": "95th percentile"})
+                   .melt(id_vars="time", value_vars=["mean", "95th percentile"], var_name="series",
+                         value_name="seconds")
+                   .dropna(subset=["seconds"]))
         try:
             s = self.service.engine.stats()
             engine = (f"Engine: **{s['running']}** running, **{s['queued']}** queued · {s['tokens_generated']} "
@@ -372,7 +375,9 @@ class Page:
                       f"{s['adapters_loaded']} (swaps {s['adapter_swaps']}) · up {s['uptime_seconds']:.0f} s")
         except NotReady:
             engine = "Engine: loading…"
-        return table, frame, latency, engine
+        axis = "%H:%M:%S" if int(bucket_seconds) < 60 else "%H:%M"  # 24-hour clock, fine enough to tell ticks apart
+        return (table, gr.update(value=frame, x_axis_format=axis), gr.update(value=latency, x_axis_format=axis),
+                engine)
 
     def banner(self) -> str:
         """What the page says above the tabs while the model is not serving: loading, or why it cannot."""
@@ -568,9 +573,11 @@ class Page:
                              interactive=False, elem_id="stats-table")
         with gr.Row():
             throughput = gr.LinePlot(x="time", y="tokens_per_second", title="Throughput (tokens/s, both answers)",
-                                     y_title="tokens/s")
+                                     y_title="tokens/s", x_title="time (UTC)", x_axis_format="%H:%M",
+                                     elem_id="stats-throughput")
             latency = gr.LinePlot(x="time", y="seconds", color="series", title="Latency per request (s)",
-                                  y_title="seconds")
+                                  y_title="seconds", x_title="time (UTC)", x_axis_format="%H:%M",
+                                  color_title="", elem_id="stats-latency")
         refresh = gr.Button("Refresh", scale=0)
         gr.on([tab.select, refresh.click, bucket.change], self.stats, bucket, [table, throughput, latency, engine],
               show_progress="hidden", api_visibility="private")
