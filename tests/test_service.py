@@ -232,3 +232,21 @@ def test_chat_fields_must_be_whole(catalog):
     with pytest.raises(InvalidRequest, match="'sentence1' is given twice"):
         parse_fields(stsb, "sentence1: a\nsentence2: b\nsentence1: c")
     assert parse_fields(stsb, "\n sentence1: a\nsentence2: b") == {"sentence1": "a", "sentence2": "b"}
+
+
+def test_the_stats_tab_plots_a_24_hour_clock_and_names_its_lines_in_words(service, catalog):
+    """The Stats tab's data as the page gets it (no browser): legend names, axis format, no gaps in latency."""
+    from lora_land.ui import Page
+
+    task = catalog.tasks["glue_sst2"]
+    prompt, fields = service.render("glue_sst2", task.examples[0])
+    for _ in range(2):
+        run = service.start(source="page", kind="compare", adapter="glue_sst2", prompt=prompt, fields=fields,
+                            params={"max_new_tokens": 2})
+        run.wait(timeout=60)
+    table, throughput, latency, engine = Page(service).stats(10)
+    assert table[0][:3] == ["glue_sst2", 2, 2] and "running" in engine
+    assert throughput["x_axis_format"] == latency["x_axis_format"] == "%H:%M:%S"
+    assert set(latency["value"]["series"]) == {"mean", "95th percentile"}
+    assert latency["value"]["seconds"].notna().all()  # idle buckets are left out, not drawn as breaks
+    assert Page(service).stats(3600)[1]["x_axis_format"] == "%H:%M"
