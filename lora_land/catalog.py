@@ -96,6 +96,7 @@ class Task:
     template: str
     examples: tuple[dict[str, str], ...]
     adapters: dict[str, AdapterSource]
+    answers: tuple[str | None, ...] = ()  # each example's expected answer, where the catalog gives one
     field_labels: dict[str, str] = field(default_factory=dict)  # a field's name in words, where its key is not
     labels: dict[str, str] = field(default_factory=dict)  # a classification answer -> what it means
 
@@ -105,6 +106,13 @@ class Task:
             return self.field_labels[name]
         words = re.sub(r"(?<=[a-z])(?=[A-Z0-9])", " ", name).replace("_", " ").strip()
         return words[:1].upper() + words[1:].lower()
+
+    def expected(self, values: dict[str, str]) -> str | None:
+        """The catalog's answer for these field values, when they are one of its examples."""
+        for example, answer in zip(self.examples, self.answers):
+            if answer is not None and all(values.get(f, "").strip() == example[f].strip() for f in self.fields):
+                return answer
+        return None
 
     def explain(self, answer: str) -> str | None:
         """What a classification answer means ("1" -> "positive"), or None."""
@@ -273,7 +281,17 @@ def _task(key: str, data: Any, profiles: dict[str, Profile], root: Path) -> Task
     examples = _require(where, data, "examples", list)
     if len(examples) < MIN_EXAMPLES:
         raise CatalogError(f"{where}: field 'examples' needs at least {MIN_EXAMPLES} examples")
+    answers = []
     for i, example in enumerate(examples):
+        if isinstance(example, dict) and "answer" in example:
+            example = dict(example)
+            answer = example.pop("answer")
+            if not isinstance(answer, str) or not answer.strip():
+                raise CatalogError(f"{where}: field 'examples[{i}].answer' must be non-empty text")
+            examples[i] = example
+            answers.append(answer)
+        else:
+            answers.append(None)
         if not isinstance(example, dict) or sorted(example) != sorted(fields):
             raise CatalogError(f"{where}: field 'examples[{i}]' must give exactly the fields {fields}")
         if not all(isinstance(v, str) and v.strip() for v in example.values()):
@@ -322,6 +340,7 @@ def _task(key: str, data: Any, profiles: dict[str, Profile], root: Path) -> Task
         fields=tuple(fields),
         template=template,
         examples=tuple(dict(e) for e in examples),
+        answers=tuple(answers),
         adapters=adapters,
         field_labels={str(k): v for k, v in field_labels.items()},
         labels={str(k): v for k, v in labels.items()},

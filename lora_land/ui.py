@@ -30,6 +30,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # a self-hosted page
 import gradio as gr  # noqa: E402
 
 from lora_land.scheduler import EngineError, InvalidRequest  # noqa: E402
+from lora_land.metrics import is_correct  # noqa: E402
 from lora_land.service import BASE, NotReady, Service  # noqa: E402
 from lora_land.store import STATUSES, VOTES  # noqa: E402
 
@@ -237,6 +238,11 @@ class Page:
             self._untrack(request, "compare", run)
         tuned, base = done.get("tuned"), done.get("base")
         note = "" if run.status == "complete" else f"This run ended **{run.status}**."
+        expected = task.expected(values)
+        if expected is not None and tuned is not None and run.status == "complete":
+            right = is_correct(task.metric, tuned.text, expected)
+            note = (f"{'✓ right' if right else '✗ not right'}: this example's expected answer is "
+                    f"`{' '.join(expected.split())}`")
         # The panels start at the answer's first character: not the blank lines or the space a
         # template's "Output: " leaves before it (the log keeps the text as generated).
         yield ((tuned.text if tuned else text["tuned"]).lstrip(), _final(tuned, task),

@@ -207,3 +207,16 @@ def test_field_labels_must_name_declared_fields(tmp_path):
         d["tasks"]["glue_sst2"]["labels"] = {"0": ""}
 
     assert "field 'labels' must map answers" in broken(tmp_path, mutate)
+
+
+def test_an_example_may_carry_its_expected_answer(tmp_path):
+    catalog = load_catalog(Path(__file__).resolve().parent.parent / "adapters.yaml")
+    sst2 = catalog.task("glue_sst2")
+    assert len(sst2.answers) == 3 and sst2.examples[0] == {"sentence": sst2.examples[0]["sentence"]}
+    assert sst2.expected({"sentence": " " + sst2.examples[1]["sentence"]}) == sst2.answers[1]
+    assert sst2.expected({"sentence": "something else"}) is None
+
+    def mutate(d):
+        d["tasks"]["glue_sst2"]["examples"][0]["answer"] = ""
+
+    assert "field 'examples[0].answer' must be non-empty text" in broken(tmp_path, mutate)

@@ -70,3 +70,33 @@ def test_adapter_answers_its_task_and_the_base_does_not(demo, key):
     for example, t, b in zip(examples, tuned, base):
         assert is_correct(task.metric, t, example.target), f"{key}: adapter said {t!r}, expected {example.target!r}"
         assert not is_correct(task.metric, b, example.target), f"{key}: base guessed {b!r}"
+
+
+# Chips the demo's adapters still answer wrongly: they write a training answer's value for the
+# input's (a platformer for a strategy game, Portugal for the Czech Republic). Strict: when an
+# adapter gets its chips right, its mark has to go.
+CHIPS_WRONG = {"bc5cdr", "e2e_nlg", "tldr_content_gen", "tldr_headline_gen", "viggo", "webnlg", "wikisql"}
+
+
+@pytest.mark.parametrize("key", [pytest.param(k, marks=pytest.mark.xfail(
+    strict=True, reason="the demo's adapters recall training values; the next demo rebuild fixes this"))
+    if k in CHIPS_WRONG else k for k in TASKS])
+def test_every_example_chip_gets_the_catalogs_answer_exactly(chip_answers, key):
+    """The chips a visitor clicks first: the adapter's answer is the catalog's, word for word."""
+    task = CATALOG.task(key)
+    assert len(task.answers) == len(task.examples) and all(task.answers)
+    assert [" ".join(t.split()) for t in chip_answers[key]] == [" ".join(a.split()) for a in task.answers]
+
+
+@pytest.fixture(scope="module")
+def chip_answers():
+    """All 75 chips answered by their adapters, in one batch of the engine the page uses."""
+    from lora_land.engine import Engine
+
+    jobs = [(k, CATALOG.task(k).render(e)) for k in TASKS for e in CATALOG.task(k).examples]
+    with Engine.from_config(ROOT / "adapters.yaml", "demo") as engine:
+        answers = engine.generate([p for _, p in jobs], [k for k, _ in jobs], max_new_tokens=64)
+    by_task: dict[str, list[str]] = {}
+    for (key, _), answer in zip(jobs, answers):
+        by_task.setdefault(key, []).append(answer)
+    return by_task

@@ -162,6 +162,9 @@ def test_pick_an_example_run_both_answers_and_vote(page, app_server, catalog, en
     assert tuned.strip() in ("0", "1") and tuned != base
     assert "Base model · models/demo/base" in page.inner_text("#base-output")  # the panel names the base
     assert re.search(r"· 1 token \(|· [02-9]\d* tokens \(", page.inner_text("#tuned-stats"))  # "1 token"
+    wait_text(page, "#run-note", f"this example's expected answer is {task.answers[1]}")  # beside the chip's result
+    right = "✓ right" if tuned.strip() == task.answers[1] else "✗ not right"
+    assert page.inner_text("#run-note").startswith(right)
     meaning = {"0": "negative", "1": "positive"}[tuned.strip()]
     assert f"answer {tuned.strip()} ({meaning})" in page.inner_text("#tuned-stats")  # the label, decoded
     assert page.inner_text("#field-0").startswith("Sentence")  # the field in words, not its column key
