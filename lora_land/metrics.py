@@ -221,3 +221,9 @@ def score(metric: str, prediction: str, reference: str) -> float:
 def is_correct(metric: str, prediction: str, reference: str) -> bool:
     """Whether one example counts as answered correctly: a full score, or 0.9 for stsb and 0.6 for rouge."""
     return score(metric, prediction, reference) >= _CORRECT_AT.get(metric, 1.0)
+
+
+def same_answer(prediction: str, reference: str) -> bool:
+    """The expected answer word for word (spacing aside): how a chip's answer is judged, stricter than
+    `is_correct`, whose ROUGE threshold passes a sentence with one wrong name."""
+    return " ".join(prediction.split()) == " ".join(reference.split())

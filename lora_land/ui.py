@@ -30,7 +30,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # a self-hosted page
 import gradio as gr  # noqa: E402
 
 from lora_land.scheduler import EngineError, InvalidRequest  # noqa: E402
-from lora_land.metrics import is_correct  # noqa: E402
+from lora_land.metrics import same_answer  # noqa: E402
 from lora_land.service import BASE, NotReady, Service  # noqa: E402
 from lora_land.store import STATUSES, VOTES  # noqa: E402
 
@@ -240,7 +240,7 @@ class Page:
         note = "" if run.status == "complete" else f"This run ended **{run.status}**."
         expected = task.expected(values)
         if expected is not None and tuned is not None and run.status == "complete":
-            right = is_correct(task.metric, tuned.text, expected)
+            right = same_answer(tuned.text, expected)
             note = (f"{'✓ right' if right else '✗ not right'}: this example's expected answer is "
                     f"`{' '.join(expected.split())}`")
         # The panels start at the answer's first character: not the blank lines or the space a

@@ -137,3 +137,12 @@ def test_unknown_metric_is_a_value_error():
         score("bleu", "a", "a")
     with pytest.raises(ValueError):
         is_correct("bleu", "a", "a")
+
+
+def test_a_chip_answer_must_be_the_expected_one_word_for_word():
+    from lora_land.metrics import same_answer
+
+    right = "Were there any good strategy games released in 2012 ?"
+    wrong = "Were there any good platformer games released in 2012 ?"
+    assert same_answer(" " + right.replace(" ", "  ") + "\n", right)
+    assert not same_answer(wrong, right) and is_correct("rouge", wrong, right)  # ROUGE alone would pass it
