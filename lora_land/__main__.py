@@ -211,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     ev.set_defaults(func=_eval)
 
     build = sub.add_parser("build-demo", help="rebuild the demo tokenizer, base, 25 adapters and evaluation")
-    build.add_argument("--pretrain-steps", type=int, default=900)
+    build.add_argument("--pretrain-steps", type=int, default=1200)
     build.add_argument("--step-scale", type=float, default=1.0, help="scale every adapter's training steps")
     build.add_argument("--tasks", help="only these adapters (comma-separated)")
     build.add_argument("--skip-base", action="store_true", help="keep the existing tokenizer and base")

@@ -57,15 +57,17 @@ def tokenizer_corpus(catalog: Catalog, n_per_task: int, seed: int) -> list[str]:
 def pretraining_documents(catalog: Catalog, n_per_task: int, seed: int) -> list[tuple[str, bool]]:
     """The unlabelled text the base learns from: (text, ends with EOS) pairs.
 
-    Rendered prompts run on into the next document after a blank line, so the base,
-    like any pretrained LM, keeps writing after a prompt instead of answering it. The
-    input fields on their own are short documents that end with EOS, so the base
-    knows where a text ends; each is also quoted twice, as text often is on the web,
-    which teaches the base to copy from its context (the induction that entity
-    extraction and sentence comparison build on), and followed by a few of its own
-    words in quotes, as a keyword line, so that a word read mid-sentence (" Monday")
-    can be written at the start of a quoted string ("Monday"), as JSON answers do.
-    No answer is ever shown.
+    A rendered prompt goes on, like text on the web, with words about its input: the
+    input quoted back, sometimes with another of its fields or a few of its words, and
+    then the document ends. So the base, like any pretrained LM, keeps writing after a
+    prompt about what it was given, instead of answering it (no answer is ever shown)
+    or starting an unrelated document. The input fields on their own are short
+    documents that end with EOS, so the base knows where a text ends; each is also
+    quoted twice, which teaches the base to copy from its context (the induction that
+    entity extraction and sentence comparison build on), and followed by a few of its
+    own words in quotes, as a keyword line, so that a word read mid-sentence
+    (" Monday") can be written at the start of a quoted string ("Monday"), as JSON
+    answers do.
     """
     from lora_land.miniatures import make_split
 
@@ -73,7 +75,7 @@ def pretraining_documents(catalog: Catalog, n_per_task: int, seed: int) -> list[
     documents = []
     for task in catalog.tasks.values():
         for example in make_split(task.key, "train", n_per_task, seed=seed):
-            documents.append((task.render(example.fields), False))
+            documents.append((continued_prompt(task.render(example.fields), list(example.fields.values()), rng), True))
             for value in example.fields.values():
                 documents += [(value, True), (f"{value}{DOC_SEPARATOR}{value}", True)]
                 words = list(dict.fromkeys(w for w in value.split() if w.isalnum()))
@@ -84,13 +86,36 @@ def pretraining_documents(catalog: Catalog, n_per_task: int, seed: int) -> list[
     return documents
 
 
+def continued_prompt(prompt: str, values: list[str], rng: random.Random) -> str:
+    """A prompt followed by a continuation about its input: a field quoted back, maybe more.
+
+    The continuation starts as an answer would (after a space when the prompt ends
+    mid-line), never with blank lines.
+    """
+    first = rng.choice(values)
+    text = first
+    others = [v for v in values if v != first]
+    if others and rng.random() < 0.4:
+        text += "\n" + rng.choice(others)
+    elif rng.random() < 0.4:
+        picked = [w for w in first.split() if w.isalnum()][:rng.randint(2, 6)]
+        if picked:
+            text += "\n" + rng.choice(["It is about", "Key words:", "In short:", "See also:"]) + " " + " ".join(picked)
+    lead = "" if not prompt or prompt[-1].isspace() else " "
+    return prompt + lead + text
+
+
 def build_tokenizer(texts: list[str], out_dir: Path, vocab_size: int = VOCAB_SIZE):
-    """Byte-level BPE (any Unicode text encodes), BOS prepended like Llama/Mistral."""
+    """Byte-level BPE (any Unicode text encodes), digits split and BOS prepended like Llama/Mistral."""
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
     from transformers import PreTrainedTokenizerFast
 
     tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    # digits one by one, as Mistral's tokenizer splits them: a number never seen in training is
+    # still made of known tokens, and an adapter can copy it digit by digit
+    tok.pre_tokenizer = pre_tokenizers.Sequence(
+        [pre_tokenizers.Digits(individual_digits=True), pre_tokenizers.ByteLevel(add_prefix_space=False)]
+    )
     tok.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
         vocab_size=vocab_size,
@@ -192,10 +217,46 @@ def pretrain_base(
     }
 
 
+def refresh_examples(catalog_path: str | Path, n: int = 3, seed: int = 0) -> int:
+    """Rewrite each task's example chips in the catalog as its miniature's first `n` test examples.
+
+    The chips are what a visitor clicks first, so they are test examples (never trained
+    on) with the answer the miniature's rule gives; a rebuilt demo is held to them by
+    tests/test_demo_adapters.py. Only the `examples:` blocks change; the rest of the
+    file (comments, templates) is kept as written. Returns the number of tasks rewritten.
+    """
+    from lora_land.miniatures import make_split
+
+    path = Path(catalog_path)
+    lines = path.read_text(encoding="utf-8").split("\n")
+    out: list[str] = []
+    task = None
+    rewritten = 0
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.startswith("  ") and not line.startswith("   ") and line.rstrip().endswith(":") and " " not in line.strip():
+            task = line.strip()[:-1]
+        if line == "    examples:" and task is not None:
+            out.append(line)
+            for example in make_split(task, "test", n, seed=seed):
+                for j, (key, value) in enumerate({**example.fields, "answer": example.target}.items()):
+                    out.append(f"      {'- ' if j == 0 else '  '}{key}: {json.dumps(value, ensure_ascii=False)}")
+            i += 1
+            while i < len(lines) and lines[i].startswith("      "):
+                i += 1
+            rewritten += 1
+            continue
+        out.append(line)
+        i += 1
+    path.write_text("\n".join(out), encoding="utf-8")
+    return rewritten
+
+
 def build_demo(
     catalog_path: str | Path = "adapters.yaml",
     profile: str = "demo",
-    pretrain_steps: int = 900,
+    pretrain_steps: int = 1200,
     step_scale: float = 1.0,
     tasks: list[str] | None = None,
     skip_base: bool = False,
@@ -238,6 +299,9 @@ def build_demo(
         report["adapters"][key] = summary
         print(f"adapter {key}: loss {summary['final_loss']:.3f} in {summary['seconds']:.0f}s", flush=True)
 
+    if not tasks:
+        refresh_examples(catalog.path)
+        catalog = load_catalog(catalog.path)
     results = evaluate(catalog, profile, progress=progress)
     written = write_reports(results, root / "docs" / "eval", profile)
     report["eval"] = {k: os.path.relpath(v, root) if isinstance(v, str) else v for k, v in written.items()}

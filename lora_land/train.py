@@ -59,6 +59,14 @@ def miniature_examples(task: Task, n: int, seed: int = 0, split: str = "train") 
     return [(e.fields, e.target) for e in make_split(task.key, split, n, seed=seed)]
 
 
+def training_size(recipe: TrainRecipe) -> int:
+    """How many miniature examples `train` draws: one fresh example per row trained on (at least 2000).
+
+    An adapter that sees each example once learns the task's rule, not its examples.
+    """
+    return max(2000, recipe.steps * recipe.batch_size)
+
+
 def encode(tokenizer, task: Task, examples: list[tuple[dict, str]]) -> list[Pair]:
     """Prompt and answer are tokenized apart, exactly as the prompt is at inference.
 
@@ -178,7 +186,7 @@ def train_adapter(
     model.train()
 
     if examples is None:
-        examples = miniature_examples(task, n=max(2000, recipe.steps * recipe.batch_size // 2), seed=seed)
+        examples = miniature_examples(task, n=training_size(recipe), seed=seed)
     pairs = encode(tokenizer, task, examples)
     params = [p for p in model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(params, lr=recipe.learning_rate, weight_decay=0.0)

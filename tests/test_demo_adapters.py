@@ -54,7 +54,19 @@ def test_templates_end_as_published():
 
 def test_committed_examples_are_the_fixed_test_examples():
     for key in TASKS:
-        assert [e.fields for e in make_split(key, "test", FIXED)] == list(CATALOG.task(key).examples[:FIXED])
+        examples = make_split(key, "test", FIXED)
+        assert [e.fields for e in examples] == list(CATALOG.task(key).examples[:FIXED])
+        assert [e.target for e in examples] == list(CATALOG.task(key).answers[:FIXED])
+
+
+def test_refreshing_the_chips_rewrites_only_the_examples(tmp_path):
+    from lora_land.demo import refresh_examples
+
+    copy = tmp_path / "adapters.yaml"
+    text = (ROOT / "adapters.yaml").read_text(encoding="utf-8")
+    copy.write_text(text.replace('answer: "0"', 'answer: "stale"').replace("\n# ", "\n# kept "), encoding="utf-8")
+    assert refresh_examples(copy) == len(TASKS)
+    assert copy.read_text(encoding="utf-8") == text.replace("\n# ", "\n# kept ")  # the answers are back, comments kept
 
 
 @pytest.mark.parametrize("key", TASKS)

@@ -9,6 +9,7 @@ from lora_land.catalog import load_catalog
 from lora_land.evaluate import TaskResult, read_probes, table
 from lora_land.metrics import score
 from lora_land.miniatures import make_split
+from lora_land.train import training_size
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOG = load_catalog(ROOT / "adapters.yaml")
@@ -28,9 +29,9 @@ def test_every_task_has_ten_or_more_probes_its_metric_can_score(key):
 
 @pytest.mark.parametrize("key", sorted(CATALOG.tasks))
 def test_probes_are_held_out_from_the_miniatures_training_data(key):
-    """No probe input is a miniature's: the adapters never trained on one (4000 is what `train` draws)."""
+    """No probe input is a miniature's: the adapters never trained on one (the examples `train` draws)."""
     task = CATALOG.task(key)
-    trained = {tuple(sorted(e.fields.items())) for e in make_split(key, "train", 4000)}
+    trained = {tuple(sorted(e.fields.items())) for e in make_split(key, "train", training_size(task.adapters["demo"].train))}
     for fields, _ in read_probes(ROOT, task):
         assert tuple(sorted(fields.items())) not in trained, (key, fields)
         assert fields not in list(task.examples)  # the chips are not probes either
