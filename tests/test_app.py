@@ -123,6 +123,7 @@ def test_the_pages_own_api_refuses_bad_input_with_a_clear_message(app_server, ar
     with pytest.raises(Exception, match=re.escape(message)):
         client.predict(*args, api_name="/compare")
     assert len(rows(app_server.db)) == before
+    assert "Traceback" not in app_server.log.read_text()  # a refused input is one line in the log, not a traceback
 
 
 def test_the_pages_public_api_is_the_compare_and_the_chat(app_server):
