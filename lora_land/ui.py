@@ -430,8 +430,8 @@ class Page:
     def _compare_tab(self, first: str) -> None:
         task = self.tasks[first]
         with gr.Row(equal_height=True):
-            category = Dropdown(self.categories, value=ALL, label="Category", scale=1)
-            adapter = Dropdown(self.choices(ALL), value=first, label="Adapter", scale=2, elem_id="adapter")
+            category = _refusing(gr.Dropdown(self.categories, value=ALL, label="Category", scale=1))
+            adapter = _refusing(gr.Dropdown(self.choices(ALL), value=first, label="Adapter", scale=2, elem_id="adapter"))
         with gr.Accordion("Adapter details", open=False):
             details = gr.Markdown(self.details(first), elem_id="details")
         with gr.Row(elem_classes="ll-chips"):
@@ -451,13 +451,13 @@ class Page:
             count = gr.HTML(self.count(first, *[""] * MAX_FIELDS), elem_id="token-count")
         with gr.Accordion("Sampling", open=False):
             with gr.Row():
-                max_new = Slider(1, 512, value=task.max_new_tokens, step=1, label="Max new tokens",
-                                    elem_id="max-new")
-                temperature = Slider(0, 2, value=0, step=0.05, label="Temperature (0 = greedy)",
-                                        elem_id="temperature")
-                top_p = Slider(0.05, 1, value=1, step=0.05, label="Top-p")
-                seed = Number(None, label="Seed (blank: a new draw each run)", precision=0, minimum=0,
-                                 elem_id="seed")
+                max_new = _refusing(gr.Slider(1, 512, value=task.max_new_tokens, step=1, label="Max new tokens",
+                                              elem_id="max-new"))
+                temperature = _refusing(gr.Slider(0, 2, value=0, step=0.05, label="Temperature (0 = greedy)",
+                                                  elem_id="temperature"))
+                top_p = _refusing(gr.Slider(0.05, 1, value=1, step=0.05, label="Top-p"))
+                seed = _refusing(gr.Number(None, label="Seed (blank: a new draw each run)", precision=0, minimum=0,
+                                           elem_id="seed"))
         with gr.Row(equal_height=False):
             with gr.Column():
                 tuned = gr.Textbox(label=f"Fine-tuned · {task.name}", lines=6, max_lines=24, interactive=False,
@@ -498,7 +498,7 @@ class Page:
 
     def _chat_tab(self, first: str) -> None:
         with gr.Row(equal_height=True):
-            adapter = Dropdown(self.choices(ALL), value=first, label="Adapter", scale=3, elem_id="chat-adapter")
+            adapter = _refusing(gr.Dropdown(self.choices(ALL), value=first, label="Adapter", scale=3, elem_id="chat-adapter"))
             with_base = gr.Checkbox(False, label="Show the base model's answers too", scale=1, elem_id="chat-with-base")
         hint = gr.Markdown(_chat_hint(self.tasks[first]), elem_id="chat-hint")
         with gr.Row():
@@ -518,8 +518,8 @@ class Page:
             clear = gr.Button("Clear", scale=0, min_width=80)
         with gr.Accordion("Sampling", open=False):
             with gr.Row():
-                max_new = Slider(1, 512, value=self.tasks[first].max_new_tokens, step=1, label="Max new tokens")
-                temperature = Slider(0, 2, value=0, step=0.05, label="Temperature (0 = greedy)")
+                max_new = _refusing(gr.Slider(1, 512, value=self.tasks[first].max_new_tokens, step=1, label="Max new tokens"))
+                temperature = _refusing(gr.Slider(0, 2, value=0, step=0.05, label="Temperature (0 = greedy)"))
         note = gr.Markdown(elem_id="chat-note")
         tuned_state, base_state = gr.State([]), gr.State([])  # the messages as written, for the prompts
 
@@ -540,8 +540,8 @@ class Page:
     def _history_tab(self, tab) -> None:
         names = [BASE, *self.tasks]
         with gr.Row(equal_height=True):
-            adapter = Dropdown(["All", *names], value="All", label="Adapter")
-            status = Dropdown(["All", *STATUSES], value="All", label="Status")
+            adapter = _refusing(gr.Dropdown(["All", *names], value="All", label="Adapter"))
+            status = _refusing(gr.Dropdown(["All", *STATUSES], value="All", label="Status"))
             search = gr.Textbox(label="Search prompts and answers", placeholder="words to find", scale=2,
                                 elem_id="history-search")
             refresh = gr.Button("Refresh", scale=0, min_width=100, elem_id="history-refresh")
@@ -624,30 +624,22 @@ def _final(done, task=None) -> str:
             f"{_plural(done.batch_peak, 'row')}")
 
 
-class _Bounded:
+def _refusing(component):
     """An input with bounds or choices whose value outside them is refused like any other bad input.
 
     The page's own controls cannot go out of range, but a script posting to the page's
     endpoint can; Gradio's check would then print a traceback for each such request.
     """
+    check = component.preprocess
 
-    def preprocess(self, payload):
+    def preprocess(payload):
         try:
-            return super().preprocess(payload)
+            return check(payload)
         except gr.Error as exc:
-            raise _refused(f"Invalid {self.label or 'value'}", ValueError(exc.message)) from None
+            raise _refused(f"Invalid {component.label or 'value'}", ValueError(exc.message)) from None
 
-
-class Slider(_Bounded, gr.Slider):
-    pass
-
-
-class Number(_Bounded, gr.Number):
-    pass
-
-
-class Dropdown(_Bounded, gr.Dropdown):
-    pass
+    component.preprocess = preprocess
+    return component
 
 
 def _refused(title: str, exc: Exception) -> gr.Error:
