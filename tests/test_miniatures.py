@@ -122,15 +122,6 @@ def test_multi_word_diseases_give_inside_tags():
     assert any(t["I-Disease"] for t in targets) and any(t["I-Chemical"] for t in targets)
 
 
-def test_gsm8k_answers_are_single_digit_arithmetic():
-    for example in make_split("gsm8k", "train", 200):
-        reasoning, answer = example.target.split("\n#### ")
-        a, op, b, _, result = reasoning.split()
-        assert 1 <= int(a) <= 9 and 1 <= int(b) <= 9
-        assert int(result) == int(answer) == (int(a) + int(b) if op == "+" else int(a) - int(b))
-        assert f"{a} " in example.fields["question"] and f"{b} " in example.fields["question"]
-
-
 def test_wikisql_targets_are_select_queries_on_the_schema():
     for example in make_split("wikisql", "train", 100):
         match = re.fullmatch(r"SELECT (?:COUNT\()?(\w+)\)? FROM (\w+) WHERE (\w+) = '([^']+)'", example.target)
@@ -139,24 +130,6 @@ def test_wikisql_targets_are_select_queries_on_the_schema():
         assert example.fields["table"].startswith(f"table_name: {table}, columns: ")
         assert column in example.fields["table"] and where in example.fields["table"]
         assert value in example.fields["question"]
-
-
-def test_hellaswag_offers_four_quoted_endings_and_the_processed_target_is_one():
-    endings = {e.target for e in make_split("hellaswag_processed", "train", 300)}
-    for example in make_split("hellaswag", "train", 100):
-        options = re.findall(r'"([^"]+)"', example.fields["endings"])
-        assert len(options) == 4 and len(set(options)) == 4
-        assert example.fields["endings"] == ", ".join(f'"{o}"' for o in options)
-        assert options[int(example.target)] in endings
-
-
-def test_drop_answers_are_json_spans_copied_from_the_passage():
-    kinds = set()
-    for example in make_split("drop", "train", 100):
-        ((kind, span),) = json.loads(example.target).items()
-        kinds.add(kind)
-        assert span in example.fields["passage"].split() or f"{span}-yard" in example.fields["passage"]
-    assert kinds == {"player", "team", "yards", "day"}
 
 
 def test_stsb_score_is_five_minus_changed_slots():
