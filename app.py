@@ -68,6 +68,8 @@ def cannot_run(profile, device: str | None) -> str | None:
     """Why this profile cannot run on this machine, known before loading anything; None if it may."""
     import torch
 
+    if profile.remote:  # the server runs the model; this machine only talks to it
+        return None
     device = device or profile.device
     if device.startswith("cuda") and not torch.cuda.is_available():
         return (f"the {profile.name} profile runs on a CUDA GPU and this machine has none; "
@@ -79,8 +81,12 @@ def load_failure(profile, exc: BaseException) -> str:
     """One line that says why loading failed and what to do, instead of a traceback."""
     from lora_land.memory import MemoryPlanError
 
+    from lora_land.remote import ServerUnavailable
+
     first = (str(exc).strip().splitlines() or [""])[0].rstrip(".")
     local = profile.base.startswith(("/", "./", "../"))
+    if isinstance(exc, ServerUnavailable):
+        return f"{first}; start the server (see the README's vLLM section) and restart the app"
     if isinstance(exc, MemoryPlanError):
         return str(exc)
     if isinstance(exc, OSError) and not local:
@@ -95,13 +101,17 @@ def load_failure(profile, exc: BaseException) -> str:
 def load_engine(service, config: str, profile: str, device: str | None, limits=None) -> None:
     """Load the base and the adapters, then attach the engine; a failure is kept for /health, the API and the page."""
     from lora_land.engine import Engine
+    from lora_land.remote import RemoteEngine
 
     started = time.perf_counter()
     prof = service.catalog.profile(profile)
     reason = cannot_run(prof, device)
     if reason is None:
         try:
-            engine = Engine.from_config(config, profile, device=device, limits=limits)
+            if prof.remote:
+                engine = RemoteEngine.from_config(config, profile)
+            else:
+                engine = Engine.from_config(config, profile, device=device, limits=limits)
         except Exception as exc:  # the server stays up and says why, in one line
             log.debug("loading %s failed", prof.base, exc_info=True)
             reason = load_failure(prof, exc)

@@ -144,6 +144,13 @@ def _build_rehearsal(args: argparse.Namespace) -> int:
     return 0
 
 
+def _vllm_serve(args: argparse.Namespace) -> int:
+    """Serve a remote profile's base and adapters with vLLM (from its own environment)."""
+    from lora_land.vllm_server import main as serve
+
+    return serve(args.config, args.profile, print_only=args.print, dtype=args.dtype, max_model_len=args.max_model_len)
+
+
 def _plan(args: argparse.Namespace) -> int:
     """The memory plan Mistral-7B gets on GPUs of these sizes, with the 24 published adapters (no GPU needed)."""
     import torch
@@ -222,6 +229,13 @@ def main(argv: list[str] | None = None) -> int:
     rehearse.add_argument("--layers", type=int, default=2, help="decoder layers (Mistral-7B has 32)")
     rehearse.add_argument("--seed", type=int, default=0)
     rehearse.set_defaults(func=_build_rehearsal)
+
+    vllm = sub.add_parser("vllm-serve", help="serve a remote profile's model and adapters with vLLM")
+    vllm.add_argument("--profile", default="vllm-demo")
+    vllm.add_argument("--dtype", default="float32", help="vLLM's --dtype (float32 matches the demo's engine)")
+    vllm.add_argument("--max-model-len", type=int, help="vLLM's --max-model-len (default: the model's)")
+    vllm.add_argument("--print", action="store_true", help="print the command and its environment, do not run it")
+    vllm.set_defaults(func=_vllm_serve)
 
     plan = sub.add_parser("plan", help="the key/value cache Mistral-7B gets on GPUs of given sizes")
     plan.add_argument("--gpu-gib", type=float, nargs="+", default=[24, 40, 80], help="GPU memory sizes, in GB")

@@ -426,7 +426,15 @@ async def require_key(request: Request) -> None:
 
 
 def model_card(service: Service, name: str) -> dict:
-    return {"id": name, "object": "model", "created": int(service.started), "owned_by": "lora-land"}
+    """OpenAI's model object, with vLLM's `parent` (an adapter's base) and `max_model_len` (the base's context)."""
+    card = {"id": name, "object": "model", "created": int(service.started), "owned_by": "lora-land"}
+    if name == BASE:
+        card["parent"] = None
+        if service.ready:
+            card["max_model_len"] = service.engine.max_context
+    else:
+        card["parent"] = BASE
+    return card
 
 
 async def list_models(request: Request) -> Response:
@@ -555,6 +563,9 @@ def health(service: Service) -> Response:
             return json_response({"status": "error", **body, "error": service.load_error}, 503)
         return json_response({"status": "loading", **body}, 503)
     engine = service.engine
+    down = engine.healthy() if hasattr(engine, "healthy") else None  # a remote engine's server may have gone
+    if down:
+        return json_response({"status": "error", **body, "error": down}, 503)
     stats = engine.stats()
     return json_response({"status": "ok", **body, "adapters": len(engine.adapters()), "queued": stats["queued"],
                           "running": stats["running"]})

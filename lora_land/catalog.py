@@ -35,6 +35,7 @@ METRICS = (
 )
 DTYPES = ("float32", "bfloat16", "float16")
 QUANTIZE = (None, "nf4")
+BACKENDS = ("local", "openai")
 TARGET_PRESETS = {
     "attention": ["q_proj", "k_proj", "v_proj", "o_proj"],
     "all-linear": ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
@@ -56,6 +57,14 @@ class Profile:
     dtype: str  # one of DTYPES: the compute dtype
     quantize: str | None  # None or "nf4" (bitsandbytes 4-bit)
     description: str = ""
+    backend: str = "local"  # "local": the in-process engine; "openai": an OpenAI-compatible server (vLLM, ...)
+    url: str | None = None  # the server's address (backend "openai"), e.g. http://127.0.0.1:8000
+    api_key_env: str | None = None  # the environment variable holding the server's API key, if it wants one
+    adapters_of: str | None = None  # the profile whose adapters the server serves, each named by its task key
+
+    @property
+    def remote(self) -> bool:
+        return self.backend != "local"
 
 
 @dataclass(frozen=True)
@@ -211,6 +220,14 @@ def _profile(name: str, data: Any, root: Path) -> Profile:
     quantize = data.get("quantize")
     if quantize not in QUANTIZE:
         raise CatalogError(f"{where}: field 'quantize' must be null or 'nf4', got {quantize!r}")
+    backend = data.get("backend", "local")
+    if backend not in BACKENDS:
+        raise CatalogError(f"{where}: field 'backend' must be one of {BACKENDS}, got {backend!r}")
+    url = data.get("url")
+    if backend == "openai" and not (isinstance(url, str) and url.startswith(("http://", "https://"))):
+        raise CatalogError(f"{where}: backend 'openai' needs field 'url' (http:// or https://), got {url!r}")
+    if backend == "local" and (url or data.get("adapters_of")):
+        raise CatalogError(f"{where}: fields 'url' and 'adapters_of' are for backend 'openai'")
     return Profile(
         name=name,
         base=_resolve(base, root),
@@ -218,6 +235,10 @@ def _profile(name: str, data: Any, root: Path) -> Profile:
         dtype=dtype,
         quantize=quantize,
         description=str(data.get("description", "")),
+        backend=backend,
+        url=url.rstrip("/") if url else None,
+        api_key_env=data.get("api_key_env"),
+        adapters_of=data.get("adapters_of"),
     )
 
 
@@ -305,6 +326,9 @@ def _task(key: str, data: Any, profiles: dict[str, Profile], root: Path) -> Task
     for profile in profiles:
         entry = adapters_data.get(profile)
         here = f"{where}: adapters.{profile}"
+        served = profiles[profile].adapters_of
+        if entry is None and served is not None:  # filled in from the served profile's entry below
+            continue
         if not isinstance(entry, dict) or "source" not in entry:
             raise CatalogError(f"{here}: missing field 'source'")
         source = entry["source"]
@@ -318,6 +342,10 @@ def _task(key: str, data: Any, profiles: dict[str, Profile], root: Path) -> Task
             unavailable=str(unavailable),
             train=_recipe(here, entry.get("train")),
         )
+
+    for profile, prof in profiles.items():  # a server's adapters are the served profile's, under the task's key
+        if profile not in adapters and prof.adapters_of is not None:
+            adapters[profile] = adapters[prof.adapters_of]
 
     field_labels = data.get("field_labels") or {}
     if not isinstance(field_labels, dict) or not all(isinstance(v, str) and v.strip() for v in field_labels.values()):
@@ -363,6 +391,10 @@ def load_catalog(path: str | Path = "adapters.yaml") -> Catalog:
     if not profiles_data:
         raise CatalogError(f"{path}: 'profiles' is empty")
     profiles = {name: _profile(name, p, root) for name, p in profiles_data.items()}
+    for name, prof in profiles.items():
+        if prof.adapters_of is not None and (prof.adapters_of not in profiles or profiles[prof.adapters_of].remote):
+            raise CatalogError(f"profile {name!r}: field 'adapters_of' must name a local profile, "
+                               f"got {prof.adapters_of!r}")
     tasks_data = _require(str(path), data, "tasks", dict)
     tasks = {key: _task(key, t, profiles, root) for key, t in tasks_data.items()}
     return Catalog(path=path.resolve(), profiles=profiles, tasks=tasks)

@@ -58,6 +58,39 @@ def _dtype(model) -> torch.dtype:
     return model.dtype if model.dtype.is_floating_point else torch.float32
 
 
+def check_request(engine, prompt: str, adapter: str, params: dict, max_tokens: int | None = None) -> Request:
+    """A `Request` for `engine` (local or remote), or the error that says what is wrong with it.
+
+    Both engines refuse the same things with the same errors: unknown parameters, bad
+    sampling values, an empty prompt, an adapter it does not serve, a prompt that with
+    its max_new_tokens does not fit the model's context (or `max_tokens`, the most one
+    batch allows).
+    """
+    unknown = set(params) - _SAMPLING
+    if unknown:
+        raise InvalidRequest(f"unknown parameter(s): {', '.join(sorted(unknown))}")
+    if isinstance(params.get("stop"), str):
+        params["stop"] = (params["stop"],)
+    if "stop" in params:
+        params["stop"] = tuple(params["stop"] or ())
+    sampling = SamplingParams(**params)
+    sampling.check()
+    if not isinstance(prompt, str) or not prompt.strip():
+        raise InvalidRequest("the prompt is empty")
+    if adapter != BASE and adapter not in engine.adapters():
+        raise UnknownAdapter(f"no adapter named {adapter!r}; loaded: {', '.join(['base', *engine.adapters()])}")
+    ids = engine.tokenizer(prompt)["input_ids"]
+    if len(ids) + sampling.max_new_tokens > engine.max_context:
+        raise PromptTooLong(
+            f"the prompt is {len(ids)} tokens; with max_new_tokens {sampling.max_new_tokens} it exceeds "
+            f"the model's context of {engine.max_context} tokens"
+        )
+    if max_tokens is not None and len(ids) + sampling.max_new_tokens > max_tokens:
+        raise PromptTooLong(f"the request needs {len(ids) + sampling.max_new_tokens} tokens; the engine allows "
+                            f"{max_tokens} per batch")
+    return Request(prompt=prompt, adapter=adapter, params=sampling, prompt_ids=ids)
+
+
 @dataclass(frozen=True)
 class AdapterInfo:
     name: str
@@ -176,29 +209,7 @@ class Engine:
 
     def make_request(self, prompt: str, adapter: str = BASE, **params) -> Request:
         """Check everything about a request that can be checked before queueing it."""
-        unknown = set(params) - _SAMPLING
-        if unknown:
-            raise InvalidRequest(f"unknown parameter(s): {', '.join(sorted(unknown))}")
-        if isinstance(params.get("stop"), str):
-            params["stop"] = (params["stop"],)
-        if "stop" in params:
-            params["stop"] = tuple(params["stop"] or ())
-        sampling = SamplingParams(**params)
-        sampling.check()
-        if not isinstance(prompt, str) or not prompt.strip():
-            raise InvalidRequest("the prompt is empty")
-        if adapter != BASE and not self.bank.known(adapter):
-            raise UnknownAdapter(f"no adapter named {adapter!r}; loaded: {', '.join(['base', *self.adapters()])}")
-        ids = self.tokenizer(prompt)["input_ids"]
-        if len(ids) + sampling.max_new_tokens > self.max_context:
-            raise PromptTooLong(
-                f"the prompt is {len(ids)} tokens; with max_new_tokens {sampling.max_new_tokens} it exceeds "
-                f"the model's context of {self.max_context} tokens"
-            )
-        if len(ids) + sampling.max_new_tokens > self.limits.max_tokens:
-            raise PromptTooLong(f"the request needs {len(ids) + sampling.max_new_tokens} tokens; the engine allows "
-                                f"{self.limits.max_tokens} per batch")
-        return Request(prompt=prompt, adapter=adapter, params=sampling, prompt_ids=ids)
+        return check_request(self, prompt, adapter, params, max_tokens=self.limits.max_tokens)
 
     def submit(self, prompt: str, adapter: str = BASE, **params) -> RequestHandle:
         """Queue one request; raise InvalidRequest / UnknownAdapter / PromptTooLong / EngineBusy."""

@@ -46,11 +46,14 @@ def broken(tmp_path, mutate) -> str:
     return str(err.value)
 
 
-def test_project_catalog_has_the_25_tasks_on_both_profiles():
+def test_project_catalog_has_the_25_tasks_on_every_profile():
     catalog = load_catalog(ROOT / "adapters.yaml")
     assert len(catalog.tasks) == 25
-    assert set(catalog.profiles) == {"demo", "mistral-7b"}
+    assert set(catalog.profiles) == {"demo", "mistral-7b", "vllm-demo"}
     assert catalog.profile("mistral-7b").quantize == "nf4"
+    served = catalog.profile("vllm-demo")
+    assert served.remote and served.adapters_of == "demo" and served.url == "http://127.0.0.1:8000"
+    assert all(t.adapters["vllm-demo"] == t.adapters["demo"] for t in catalog.tasks.values())
     for task in catalog.tasks.values():
         assert len(task.examples) >= 3
         for example in task.examples:
@@ -65,6 +68,30 @@ def test_project_catalog_has_the_25_tasks_on_both_profiles():
     ranks = {t.adapters["demo"].train.rank for t in catalog.tasks.values()}
     targets = {len(t.adapters["demo"].train.targets) for t in catalog.tasks.values()}
     assert ranks == {4, 8, 16} and targets == {4, 7}
+
+
+@pytest.mark.parametrize("profile, message", [
+    ({"backend": "grpc"}, "field 'backend' must be one of"),
+    ({"backend": "openai"}, "backend 'openai' needs field 'url'"),
+    ({"backend": "openai", "url": "127.0.0.1:8000"}, "backend 'openai' needs field 'url'"),
+    ({"url": "http://127.0.0.1:8000"}, "are for backend 'openai'"),
+    ({"backend": "openai", "url": "http://h:1", "adapters_of": "nowhere"}, "'adapters_of' must name a local profile"),
+])
+def test_a_remote_profile_is_checked(tmp_path, profile, message):
+    def mutate(data):
+        data["profiles"]["served"] = {"base": "./models/demo/base", **profile}
+    assert message in broken(tmp_path, mutate)
+
+
+def test_a_remote_profile_serves_the_named_profiles_adapters(tmp_path):
+    data = yaml.safe_load(yaml.safe_dump(GOOD))
+    data["profiles"]["served"] = {"base": "./models/demo/base", "backend": "openai", "url": "http://h:8000/",
+                                  "adapters_of": "demo", "api_key_env": "SERVER_KEY"}
+    catalog = load_catalog(write(tmp_path, data))
+    served = catalog.profile("served")
+    assert (served.remote, served.url, served.api_key_env) == (True, "http://h:8000", "SERVER_KEY")
+    assert catalog.task("glue_sst2").adapters["served"] == catalog.task("glue_sst2").adapters["demo"]
+    assert not catalog.profile("demo").remote
 
 
 def test_good_catalog_loads_into_typed_objects(tmp_path):
