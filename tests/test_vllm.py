@@ -134,9 +134,9 @@ def test_adapters_load_at_run_time_and_the_servers_refusals_keep_their_meaning(r
 
 def test_the_page_the_api_and_the_log_work_unchanged_in_front_of_vllm(front):
     before = len(rows(front.db))
-    task = CATALOG.task("conllpp")
+    task = CATALOG.task("legal")  # an adapter that gets its chips right
     client = Client(front.url, verbose=False)
-    tuned, _, base, *_ = client.predict("conllpp", task.examples[0]["input"], "", "", 64, 0, 1, api_name="/compare")
+    tuned, _, base, *_ = client.predict("legal", task.examples[0]["clause_text"], "", "", 64, 0, 1, api_name="/compare")
     assert tuned.strip() == task.answers[0] and base.strip() and base != tuned
     api = openai.OpenAI(base_url=f"{front.url}/v1", api_key="unused", max_retries=0)
     completion = api.completions.create(model="glue_sst2", prompt=CATALOG.task("glue_sst2").render(
@@ -188,6 +188,8 @@ def test_a_server_that_cannot_be_reached_is_503_with_the_reason(tmp_path):
 
 def test_a_connection_lost_mid_answer_ends_the_row_as_an_error_with_what_had_streamed(tmp_path):
     """Upstream here is another LoRA Land (any OpenAI-compatible server will do); it dies mid-answer."""
+    (tmp_path / "upstream").mkdir()
+    (tmp_path / "front").mkdir()
     upstream = start_app(tmp_path / "upstream")
     front = start_app(tmp_path / "front", "--profile", "vllm-demo", env={"LORA_LAND_SERVER_URL": upstream.url})
     try:
