@@ -91,6 +91,17 @@ def check_request(engine, prompt: str, adapter: str, params: dict, max_tokens: i
     return Request(prompt=prompt, adapter=adapter, params=sampling, prompt_ids=ids)
 
 
+def batch_requests(engine, prompts: list[str], adapters: list[str] | str, **params) -> list[Request]:
+    """The requests of a blocking `generate`: one adapter name for all prompts, or one per prompt."""
+    if isinstance(prompts, str):
+        raise InvalidRequest("prompts must be a list of strings")
+    if isinstance(adapters, str):
+        adapters = [adapters] * len(prompts)
+    if len(adapters) != len(prompts):
+        raise InvalidRequest(f"{len(prompts)} prompts but {len(adapters)} adapters")
+    return [engine.make_request(p, a, **params) for p, a in zip(prompts, adapters)]
+
+
 @dataclass(frozen=True)
 class AdapterInfo:
     name: str
@@ -249,14 +260,8 @@ class Engine:
     def generate(self, prompts: list[str], adapters: list[str] | str = BASE, max_new_tokens: int = 64,
                  temperature: float = 0.0, **sampling) -> list[str]:
         """Generated text for each prompt, each with its own adapter, batched together (blocking)."""
-        if isinstance(prompts, str):
-            raise InvalidRequest("prompts must be a list of strings")
-        if isinstance(adapters, str):
-            adapters = [adapters] * len(prompts)
-        if len(adapters) != len(prompts):
-            raise InvalidRequest(f"{len(prompts)} prompts but {len(adapters)} adapters")
-        requests = [self.make_request(p, a, max_new_tokens=max_new_tokens, temperature=temperature, **sampling)
-                    for p, a in zip(prompts, adapters)]
+        requests = batch_requests(self, prompts, adapters, max_new_tokens=max_new_tokens, temperature=temperature,
+                                  **sampling)
         handles = []
         try:
             for request in requests:

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import httpx
 
-from lora_land.engine import BASE, AdapterInfo, check_request
+from lora_land.engine import BASE, AdapterInfo, Engine, batch_requests, check_request
 from lora_land.lora import AdapterError
 from lora_land.scheduler import (
     Completion,
@@ -199,9 +199,7 @@ class RemoteEngine:
         """Check everything about a request that can be checked before sending it."""
         return check_request(self, prompt, adapter, params)
 
-    @staticmethod
-    def base_twin(request: Request) -> Request:
-        return Request(prompt=request.prompt, adapter=BASE, params=request.params, prompt_ids=request.prompt_ids)
+    base_twin = staticmethod(Engine.base_twin)
 
     def submit(self, prompt: str, adapter: str = BASE, **params) -> RequestHandle:
         return self.submit_group([self.make_request(prompt, adapter, **params)])[0]
@@ -365,24 +363,13 @@ class RemoteEngine:
         with self._lock:
             self._in_flight.pop(request.id, None)
 
-    def stream(self, prompt: str, adapter: str = BASE, **params):
-        handle = self.submit(prompt, adapter, **params)
-        try:
-            yield from handle
-        finally:
-            handle.cancel()
+    stream = Engine.stream  # submit, yield the pieces, cancel when the caller stops reading
 
     def generate(self, prompts: list[str], adapters: list[str] | str = BASE, max_new_tokens: int = 64,
                  temperature: float = 0.0, **sampling) -> list[str]:
         """Generated text for each prompt, each with its own adapter, all sent at once (blocking)."""
-        if isinstance(prompts, str):
-            raise InvalidRequest("prompts must be a list of strings")
-        if isinstance(adapters, str):
-            adapters = [adapters] * len(prompts)
-        if len(adapters) != len(prompts):
-            raise InvalidRequest(f"{len(prompts)} prompts but {len(adapters)} adapters")
-        requests = [self.make_request(p, a, max_new_tokens=max_new_tokens, temperature=temperature, **sampling)
-                    for p, a in zip(prompts, adapters)]
+        requests = batch_requests(self, prompts, adapters, max_new_tokens=max_new_tokens, temperature=temperature,
+                                  **sampling)
         handles = self.submit_group(requests)
         results = [h.result() for h in handles]
         failed = [r for r in results if r.finish_reason == "error"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import os
 import socket
 import subprocess
@@ -43,6 +44,16 @@ class AppServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(5)
+
+
+def rows(db) -> list[dict]:
+    """Every row of the log at `db`, oldest first."""
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute("select * from generations order by id")]
+    finally:
+        conn.close()
 
 
 def start_app(tmp: Path, *args: str, wait: bool = True, env: dict[str, str] | None = None) -> AppServer:

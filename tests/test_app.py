@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import threading
 import time
 
@@ -14,16 +13,7 @@ import pytest
 from gradio_client import Client
 
 import app
-from conftest import start_app
-
-
-def rows(db):
-    conn = sqlite3.connect(db)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute("select * from generations order by id")]
-    finally:
-        conn.close()
+from conftest import rows, start_app
 
 
 def test_flags_and_the_environment_a_hosted_space_sets(monkeypatch):

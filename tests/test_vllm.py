@@ -8,7 +8,6 @@ adapters, and stop it when they end.
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import openai
 import pytest
 from gradio_client import Client
 
-from conftest import ROOT, free_port, start_app
+from conftest import ROOT, free_port, rows, start_app
 from lora_land import vllm_server
 from lora_land.catalog import load_catalog
 from lora_land.engine import Engine
@@ -28,15 +27,6 @@ from lora_land.scheduler import UnknownAdapter
 CATALOG = load_catalog(ROOT / "adapters.yaml")
 TASKS = sorted(CATALOG.tasks)
 CONTEXT = 1024
-
-
-def rows(db: Path) -> list[dict]:
-    conn = sqlite3.connect(db)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute("select * from generations order by id")]
-    finally:
-        conn.close()
 
 
 def settled(db: Path, n: int, timeout: float = 30) -> list[dict]:
