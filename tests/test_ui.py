@@ -132,10 +132,16 @@ def long_answers(page):
     """Sampling for a long answer: up to 512 new tokens at temperature 2 from seed 0 (one long draw)."""
     page.click("text=Sampling")
     for slider, value in (("#max-new", "512"), ("#temperature", "2")):
-        page.fill(f"{slider} input[type=number]", value)
-        page.press(f"{slider} input[type=number]", "Tab")
-        page.wait_for_function("([s, v]) => document.querySelector(s + ' input[type=range]').value === v",
-                               arg=[slider, value])
+        for attempt in range(3):  # the adapter switch sets max-new to the task's default, maybe after this fill
+            page.fill(f"{slider} input[type=number]", value)
+            page.press(f"{slider} input[type=number]", "Tab")
+            try:
+                page.wait_for_function("([s, v]) => document.querySelector(s + ' input[type=range]').value === v",
+                                       arg=[slider, value], timeout=10_000)
+                break
+            except sync_api.TimeoutError:
+                if attempt == 2:
+                    raise
     page.fill("#seed input", "0")
     page.press("#seed input", "Tab")
 
