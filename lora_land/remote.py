@@ -78,7 +78,6 @@ class RemoteEngine:
         self.url = url.rstrip("/")
         self.tokenizer = tokenizer
         self.base_model = base_model  # the server's name for the base model
-        self.base_name = base_model
         self._adapters = list(adapters)
         self._sources = dict(sources or {})
         self.max_context = max_context
@@ -93,7 +92,6 @@ class RemoteEngine:
         self._closed = False
         self.started = time.time()
         self.tokens_generated = 0
-        self.requests_done = 0
         self.busy_seconds = 0.0
 
     # --- building --------------------------------------------------------------------
@@ -354,7 +352,6 @@ class RemoteEngine:
         )
         with self._lock:
             self.tokens_generated += out
-            self.requests_done += 1
             self.busy_seconds += now - request.arrived
         self._done(request)
         request.events.put(("done", completion))
