@@ -244,9 +244,9 @@ def test_the_stats_tab_plots_a_24_hour_clock_and_names_its_lines_in_words(servic
         run = service.start(source="page", kind="compare", adapter="glue_sst2", prompt=prompt, fields=fields,
                             params={"max_new_tokens": 2})
         run.wait(timeout=60)
-    table, throughput, latency, engine = Page(service).stats(10)
+    table, throughput, latency, engine = Page(service).stats_tab.stats(10)
     assert table[0][:3] == ["glue_sst2", 2, 2] and "running" in engine
     assert throughput["x_axis_format"] == latency["x_axis_format"] == "%H:%M:%S"
     assert set(latency["value"]["series"]) == {"mean", "95th percentile"}
     assert latency["value"]["seconds"].notna().all()  # idle buckets are left out, not drawn as breaks
-    assert Page(service).stats(3600)[1]["x_axis_format"] == "%H:%M"
+    assert Page(service).stats_tab.stats(3600)[1]["x_axis_format"] == "%H:%M"
