@@ -43,9 +43,12 @@ SHAPES_150M = dict(hidden_size=768, intermediate_size=2048, num_hidden_layers=16
                    num_key_value_heads=4, vocab_size=32000, max_position_embeddings=2048)
 SHAPES_7B = dict(hidden_size=4096, intermediate_size=14336, num_hidden_layers=32, num_attention_heads=32,
                  num_key_value_heads=8, vocab_size=32000, max_position_embeddings=32768, sliding_window=4096)
-RECIPES = [(8, "attention"), (16, "all"), (4, "attention"), (8, "all"), (16, "attention")]  # cycled over adapters
 ATTENTION = ["q_proj", "k_proj", "v_proj", "o_proj"]
 ALL_LINEAR = ATTENTION + ["gate_proj", "up_proj", "down_proj"]
+MIXES = {  # (rank, targets), cycled over the adapters
+    "varied": [(8, ATTENTION), (16, ALL_LINEAR), (4, ATTENTION), (8, ALL_LINEAR), (16, ATTENTION)],
+    "lora-land": [(8, ["q_proj", "v_proj"])],  # the published predibase/* adapters
+}
 
 
 def rss_bytes() -> int:
@@ -97,8 +100,8 @@ def random_model(shapes: dict, dtype: torch.dtype, device: str, quantize: str | 
                                                 dtype=dtype).eval()
 
 
-def write_random_adapters(model, directory: Path, n: int, base_name: str, seed: int = 0) -> list[Path]:
-    """n PEFT adapter directories with random weights, ranks 4/8/16, attention-only or all linear."""
+def write_random_adapters(model, directory: Path, n: int, base_name: str, mix: str = "varied", seed: int = 0) -> list[Path]:
+    """n PEFT adapter directories with random weights, ranks and targets cycled from MIXES[mix]."""
     from lora_land.rehearsal import write_adapter
 
     g = torch.Generator().manual_seed(seed)
@@ -106,9 +109,9 @@ def write_random_adapters(model, directory: Path, n: int, base_name: str, seed: 
               if name.rsplit(".", 1)[-1] in ALL_LINEAR and hasattr(m, "in_features")}
     out = []
     for i in range(n):
-        rank, kind = RECIPES[i % len(RECIPES)]
+        rank, targets = MIXES[mix][i % len(MIXES[mix])]
         out.append(write_adapter(directory / f"adapter{i:03d}", shapes, rank=rank, alpha=2 * rank, base=base_name,
-                                 targets=ALL_LINEAR if kind == "all" else ATTENTION, generator=g))
+                                 targets=targets, generator=g))
     return out
 
 
@@ -162,34 +165,43 @@ def batch_section(label, engine, hf_base, peft, tokenizer, prompts, names, repea
 
 
 def op_section(repeat: int) -> list[dict]:
-    """batched_lora (grouped, SGMV-style) versus the per-row gather (BGMV-style) and the base layer alone."""
-    from lora_land.lora import batched_lora, batched_lora_gather, plan_slots
+    """The LoRA op alone on one layer: grouped by adapter (SGMV-style) versus gathered per row (BGMV-style),
+    one stack padded to rank 16 versus a stack per rank, beside the base layer."""
+    from lora_land.lora import batched_lora
 
     rng = random.Random(0)
-    S, R = N_ADAPTERS + 1, 16
+    L = N_ADAPTERS
     mixes = {
-        "25 adapters, uniform": lambda n: [1 + i % N_ADAPTERS for i in range(n)],
-        "zipf-skewed": lambda n: rng.choices(range(1, S), weights=[1 / k for k in range(1, S)], k=n),
+        "25 adapters, uniform": lambda n: [i % L for i in range(n)],
+        "zipf-skewed": lambda n: rng.choices(range(L), weights=[1 / k for k in range(1, L + 1)], k=n),
         "one adapter": lambda n: [3] * n,
-        "half base rows": lambda n: [0 if i % 2 else 1 + i % 5 for i in range(n)],
+        "half base rows": lambda n: [-1 if i % 2 else i % 5 for i in range(n)],
     }
+    ranks = [(4, 8, 16)[i % 3] for i in range(L)]  # for the stack-per-rank variant
     rows = []
     for label, n_in, n_out in [("demo MLP 192->512", 192, 512), ("150M MLP 768->2048", 768, 2048)]:
-        A, B = torch.randn(S, n_in, R) * 0.01, torch.randn(S, R, n_out) * 0.01
-        A[0], B[0] = 0, 0
+        A, B = torch.randn(L, n_in, 16) * 0.01, torch.randn(L, 16, n_out) * 0.01
+        by_rank = {r: [i for i in range(L) if ranks[i] == r] for r in (4, 8, 16)}
+        stacks = {r: (A[members][..., :r].contiguous(), B[members][:, :r].contiguous()) for r, members in by_rank.items()}
         layer = torch.nn.Linear(n_in, n_out, bias=False)
         for phase, N, T in [("decode", ROWS, 1), ("prefill", 4, 128)]:
             x = torch.randn(N, T, n_in)
             with torch.inference_mode():
                 base_us = per_call_us(lambda: layer(x), repeat)
                 for mix, make in mixes.items():
-                    slots = make(N)
-                    t = torch.tensor(slots)
-                    plan = plan_slots(slots, T, S)  # once per forward pass in the engine, shared by all layers
-                    grouped = per_call_us(lambda: batched_lora(x, A, B, plan), repeat)
-                    gather = per_call_us(lambda: batched_lora_gather(x, A, B, t), repeat)
+                    entries = make(N)
+                    local = {r: [members.index(e) if e in members else -1 for e in entries]
+                             for r, members in by_rank.items()}
+
+                    def per_rank():
+                        for r in by_rank:
+                            batched_lora(x, *stacks[r], local[r])
+
                     rows.append({"layer": label, "phase": phase, "rows": N, "tokens_per_row": T, "mix": mix,
-                                 "base_layer_us": base_us, "grouped_us": grouped, "gather_us": gather})
+                                 "base_layer_us": base_us,
+                                 "grouped_us": per_call_us(lambda: batched_lora(x, A, B, entries, True), repeat),
+                                 "gather_us": per_call_us(lambda: batched_lora(x, A, B, entries, False), repeat),
+                                 "stack_per_rank_us": per_call_us(per_rank, repeat)})
     return rows
 
 
@@ -431,9 +443,10 @@ def print_report(report: dict) -> None:
         print(f"\n(d) compare: pair {c['pair_s']:.3f}s vs one request {c['one_request_s']:.3f}s = {c['pair_over_one']:.2f}x")
     if "op" in report:
         print("\n(f) the batched LoRA op, microseconds per call (base layer alone beside it)")
-        print(f"{'layer':<20} {'phase':<8} {'mix':<22} {'base layer':>10} {'grouped':>8} {'gather':>8}")
+        print(f"{'layer':<20} {'phase':<8} {'mix':<22} {'base layer':>10} {'grouped':>8} {'gather':>8} {'per rank':>9}")
         for r in report["op"]:
-            print(f"{r['layer']:<20} {r['phase']:<8} {r['mix']:<22} {r['base_layer_us']:>10.0f} {r['grouped_us']:>8.0f} {r['gather_us']:>8.0f}")
+            print(f"{r['layer']:<20} {r['phase']:<8} {r['mix']:<22} {r['base_layer_us']:>10.0f} {r['grouped_us']:>8.0f} "
+                  f"{r['gather_us']:>8.0f} {r['stack_per_rank_us']:>9.0f}")
     if "memory" in report:
         m = report["memory"]
         print(f"\n(e) memory: a process serving the demo without adapters {m['rss_engine_no_adapters_MB']:.0f} MB RSS, "

@@ -27,7 +27,7 @@ from pathlib import Path
 import torch
 
 from lora_land.lora import AdapterError, AdapterWeights, SlotBank, read_adapter
-from lora_land.memory import MemoryPlan, MemoryPlanError, free_bytes, plan_memory, slot_bytes
+from lora_land.memory import MemoryPlan, MemoryPlanError, free_bytes, plan_memory, stack_bytes
 from lora_land.model import BatchedModel, model_context
 from lora_land.scheduler import (
     Completion,
@@ -142,11 +142,11 @@ class Engine:
         """Rows and context for the key/value cache, with the adapters' slot stacks counted."""
         config = self.hf_model.config
         context = min(model_context(config), limits.max_context or model_context(config))
-        shapes = {m: (a.shape[1], b.shape[0]) for w in adapters for m, (a, b) in w.modules.items()}
-        rank = max((w.rank for w in adapters), default=0)
+        stacks = stack_bytes([{m: (a.shape[0], a.shape[1], b.shape[0]) for m, (a, b) in w.modules.items()}
+                              for w in adapters], self.bank.n_slots, dtype)
         return plan_memory(config, free=free_bytes(device) if free is None else free, dtype=dtype,
                            rows=limits.max_rows, context=context, prefill_tokens=limits.max_prefill_tokens,
-                           slot_bytes=slot_bytes(shapes, self.bank.n_slots, rank, dtype), device=str(device))
+                           slot_bytes=stacks, device=str(device))
 
     @classmethod
     def from_config(cls, path: str | Path = "adapters.yaml", profile: str = "demo", *, device: str | None = None,

@@ -7,15 +7,17 @@ layer that applies it, and the slot bank that keeps many adapters stacked on the
   `adapter_model.safetensors`, local or from the hub) and checks it against the model:
   the base it was trained for, the modules it targets, every tensor's shape. A bad
   adapter raises `AdapterError` saying which and why; nothing else is touched.
-- `SlotBank` stacks the A and B matrices of resident adapters per target module into slot
-  tensors: slot 0 is all zeros (the base model), ranks are padded with zeros, a module an
-  adapter does not target stays zero in its slot, and `alpha / r` (or `alpha / sqrt(r)`
-  for rsLoRA) is folded into B. More adapters than slots wait in host memory and are
-  swapped in least-recently-used.
+- `SlotBank` keeps the resident adapters' A and B on the device, per target module: a
+  module stacks only the adapters that target it, at their own rank class, with
+  `alpha / r` (or `alpha / sqrt(r)` for rsLoRA) folded into B; sibling layers that read
+  the same input (q, k and v; gate and up) share one stack of A's side by side. More
+  adapters than slots wait in host memory and are swapped in least-recently-used.
 - `LoRALinear` wraps a base linear layer (float or bitsandbytes 4-bit) and adds each
   row's update for the rows of the current batch, whose slots the engine sets once per
-  forward pass: grouped by adapter (`batched_lora`) for decode, gathered per row
-  (`batched_lora_gather`) for prefill, whichever measured faster for that shape.
+  forward pass: grouped by adapter for decode, gathered per row for prefill
+  (`batched_lora` says what is computed, `batched_lora_reference` is the slow version
+  the tests hold it to). A base row, or a row whose adapter does not target a module,
+  does nothing in it.
 
 It knows nothing of requests, scheduling or tokenization.
 """
@@ -46,92 +48,118 @@ class AdapterError(ValueError):
 
 
 @dataclass(frozen=True)
-class SlotPlan:
-    """Where each token of a batch goes in the slot-major layout the op computes in.
+class GroupPlan:
+    """Where each member row's tokens go in the adapter-major layout (the decode plan).
 
-    Tokens are grouped by adapter: group g holds up to `M` tokens, all of `groups[g]`'s
-    slot (or of slot g when `groups` is None, every resident slot in place). `index[t]`
-    is token t's place in the (G * M) grouped rows. Built once per forward pass and
-    shared by every LoRA layer.
+    Rows of the same stack entry form a group of up to `M` tokens; the op computes the
+    (G, M, in) block in two batched matmuls. `src[p]` is the token of x (flattened to
+    N * T rows) at grouped place p (N * T, a zero row: padding), `dest[p]` the token of y
+    it adds into (padding adds its exact zeros to the first). `entries` holds each group's stack entry, or None when the
+    groups are the stack's entries in order (the weights are read in place, not copied).
     """
 
-    index: torch.Tensor  # (N * T,) long
-    groups: torch.Tensor | None  # (G,) slot ids, or None for all S slots in place
+    src: torch.Tensor  # (G * M,) long
+    dest: torch.Tensor  # (G * M,) long
+    entries: torch.Tensor | None  # (G,) long
     G: int
     M: int
 
-    def scatter(self, x: torch.Tensor) -> torch.Tensor:
-        """x (N, T, in) into the zero-padded grouped layout (G, M, in)."""
-        N, T, n_in = x.shape
-        grouped = x.new_zeros(self.G * self.M, n_in).index_copy_(0, self.index, x.reshape(N * T, n_in))
-        return grouped.view(self.G, self.M, n_in)
 
+@dataclass(frozen=True)
+class GatherPlan:
+    """Prefill (many tokens per row): each member row reads its own entry's A and B.
 
-def plan_slots(slots: list[int], T: int, n_slots: int, device=None) -> SlotPlan:
-    """The SlotPlan for rows with these slots, each of T tokens, over stacks of n_slots slots.
-
-    When the batch uses most resident slots, the op reads the stacks in place (no copy of
-    any weight); when it uses few, it gathers just those slots' stacks first.
+    `rows` are the member rows (None: every row, in order); `entries` their stack entries.
     """
-    used = sorted(set(slots))
-    in_place = len(used) > n_slots // 2
-    group_of = {s: s for s in used} if in_place else {s: g for g, s in enumerate(used)}
-    counts: dict[int, int] = {}
-    starts = []
-    for s in slots:
-        k = counts.get(s, 0)
-        counts[s] = k + 1
-        starts.append((group_of[s], k))
-    M = max(counts.values()) * T
-    index = torch.tensor([g * M + k * T for g, k in starts], device=device)[:, None] + torch.arange(T, device=device)
-    groups = None if in_place else torch.tensor(used, device=device)
-    return SlotPlan(index=index.reshape(-1), groups=groups, G=n_slots if in_place else len(used), M=M)
+
+    rows: torch.Tensor | None  # (k,) long
+    entries: torch.Tensor  # (k,) long
 
 
-def batched_lora(x: torch.Tensor, A: torch.Tensor, B: torch.Tensor, plan: SlotPlan,
-                 grouped: torch.Tensor | None = None) -> torch.Tensor:
-    """Each row's own low-rank update, computed per adapter group (SGMV-style); the engine's decode op.
+def plan_rows(entries: list[int], T: int, size: int, device=None, grouped: bool | None = None
+              ) -> GroupPlan | GatherPlan | None:
+    """The plan for rows whose stack entries are `entries` (-1: the row does nothing here), T tokens each.
+
+    `size` is the stack's number of entries. None when no row is a member. Decode (T = 1)
+    groups rows by entry (SGMV-style); prefill gathers per row (BGMV-style): with many
+    tokens per row, each row pays for its copy of A and B, and grouping would pad every
+    group to the longest (`python -m lora_land.bench`, part f, which sets `grouped`).
+    """
+    members = [(i, e) for i, e in enumerate(entries) if e >= 0]
+    if not members:
+        return None
+    if not (T == 1 if grouped is None else grouped):
+        rows = None if len(members) == len(entries) else torch.tensor([i for i, _ in members], device=device)
+        return GatherPlan(rows=rows, entries=torch.tensor([e for _, e in members], device=device))
+    by_entry: dict[int, list[int]] = {}
+    for i, e in members:
+        by_entry.setdefault(e, []).append(i)
+    most = max(len(rows) for rows in by_entry.values())
+    if len(by_entry) > size // 2 and size * most <= 2 * len(members):
+        # most entries are used, evenly enough: read the stacks in place, one group per entry
+        groups, M, in_place = [by_entry.get(e, []) for e in range(size)], most, True
+    else:
+        # few entries, or a few crowded ones: copy just the used entries, crowded ones split
+        M = -(-len(members) // len(by_entry))
+        groups = [rows[k : k + M] for e in sorted(by_entry) for rows in [by_entry[e]] for k in range(0, len(rows), M)]
+        in_place = False
+    src, dest = [], []
+    for rows in groups:  # token t of row i is x's row i * T + t; padding reads the zero row after the last
+        pad = (M - len(rows)) * T
+        src += [i * T + t for i in rows for t in range(T)] + [len(entries) * T] * pad
+        dest += [i * T + t for i in rows for t in range(T)] + [0] * pad
+    order = None if in_place else torch.tensor([entries[rows[0]] for rows in groups], device=device)
+    return GroupPlan(src=torch.tensor(src, device=device), dest=torch.tensor(dest, device=device), entries=order,
+                     G=len(groups), M=M * T)
+
+
+def lora_hidden(x: torch.Tensor, A: torch.Tensor, plan: GroupPlan | GatherPlan) -> torch.Tensor:
+    """x times each member row's A. x (N, T, in); A (L, in, R). Returns (G, M, R) or (k, T, R)."""
+    if isinstance(plan, GatherPlan):
+        if plan.rows is not None:
+            x = x.index_select(0, plan.rows)
+        return torch.bmm(x, A.index_select(0, plan.entries))
+    N, T, n_in = x.shape
+    padded = torch.cat([x.reshape(N * T, n_in), x.new_zeros(1, n_in)])
+    grouped = padded.index_select(0, plan.src).view(plan.G, plan.M, n_in)  # (G, M, in)
+    return torch.bmm(grouped, A if plan.entries is None else A.index_select(0, plan.entries))
+
+
+def lora_add_(y: torch.Tensor, h: torch.Tensor, B: torch.Tensor, plan: GroupPlan | GatherPlan) -> torch.Tensor:
+    """y (N, T, out) += each member row's h @ B, in place. h from `lora_hidden`; B (L, R, out)."""
+    if isinstance(plan, GatherPlan):
+        update = torch.bmm(h, B.index_select(0, plan.entries)).to(y.dtype)  # (k, T, out)
+        return y.add_(update) if plan.rows is None else y.index_add_(0, plan.rows, update)
+    update = torch.bmm(h, B if plan.entries is None else B.index_select(0, plan.entries))  # (G, M, out)
+    y.view(-1, y.shape[-1]).index_add_(0, plan.dest, update.view(plan.G * plan.M, -1).to(y.dtype))
+    return y
+
+
+def batched_lora(x: torch.Tensor, A: torch.Tensor, B: torch.Tensor, entries: list[int],
+                 grouped: bool | None = None) -> torch.Tensor:
+    """Each row's own low-rank update, in one tensor computation; the engine's op.
 
     Semantics:
         for i in range(N):
-            s = slots[i]
-            y[i] = x[i] @ A[s] @ B[s]          # (T, in) -> (T, R) -> (T, out)
+            e = entries[i]
+            y[i] = x[i] @ A[e] @ B[e] if e >= 0 else 0     # (T, in) -> (T, R) -> (T, out)
 
-    Shapes: x (N, T, in); A (S, in, R); B (S, R, out), scaling already folded in;
-    `plan` from `plan_slots(slots, T, S)`. Returns (N, T, out). Slot 0 is all zeros, so
-    base rows get exact zeros with no special case.
-
-    The tokens are scattered into a zero-padded (G, M, in) block, one group per adapter,
-    multiplied by each group's A and B in two batched matmuls, and gathered back: two
-    index ops and two bmm calls per layer, whatever the mix of adapters. Layers that
-    read the same input (q, k and v; gate and up) can pass the scattered `grouped` block.
+    Shapes: x (N, T, in); A (L, in, R); B (L, R, out), scaling already folded in.
+    Returns (N, T, out). The engine calls `plan_rows` once per forward pass for every
+    stack layout and `lora_hidden` / `lora_add_` per layer, adding into the base output;
+    `grouped` picks the way for a benchmark (None: grouped for decode, gathered for prefill).
     """
     N, T, _ = x.shape
-    if plan.groups is not None:
-        A, B = A.index_select(0, plan.groups), B.index_select(0, plan.groups)  # (G, in, R), (G, R, out)
-    if grouped is None:
-        grouped = plan.scatter(x)  # (G, M, in)
-    h = torch.bmm(grouped, A)  # (G, M, R)
-    y = torch.bmm(h, B)  # (G, M, out)
-    return y.view(plan.G * plan.M, -1).index_select(0, plan.index).view(N, T, -1)
+    y = x.new_zeros(N, T, B.shape[-1])
+    plan = plan_rows(entries, T, A.shape[0], x.device, grouped)
+    return y if plan is None else lora_add_(y, lora_hidden(x, A, plan), B, plan)
 
 
-def batched_lora_gather(x: torch.Tensor, A: torch.Tensor, B: torch.Tensor, slots: torch.Tensor) -> torch.Tensor:
-    """The same update gathered per row (BGMV-style): each row copies its adapter's A and B.
-
-    Used for prefill, where each row has many tokens to pay for its copy and grouping
-    would pad every adapter's group to the longest; `batched_lora` is used for decode,
-    where one token per row makes the copies dominate (`python -m lora_land.bench`, part f).
-    Shapes: x (N, T, in); A (S, in, R); B (S, R, out); slots (N,). Returns (N, T, out).
-    """
-    return torch.bmm(torch.bmm(x, A.index_select(0, slots)), B.index_select(0, slots))
-
-
-def batched_lora_reference(x: torch.Tensor, A: torch.Tensor, B: torch.Tensor, slots: torch.Tensor) -> torch.Tensor:
+def batched_lora_reference(x: torch.Tensor, A: torch.Tensor, B: torch.Tensor, entries: list[int]) -> torch.Tensor:
     """The slow, obviously right version of `batched_lora`: one row at a time."""
     rows = []
-    for i, s in enumerate(slots.tolist()):
-        rows.append((x[i] @ A[s]) @ B[s])  # (T, out)
+    for i, e in enumerate(entries):
+        rows.append((x[i] @ A[e]) @ B[e] if e >= 0 else x.new_zeros(x.shape[1], B.shape[-1]))  # (T, out)
     return torch.stack(rows)
 
 
@@ -268,83 +296,128 @@ def _linear_shape(layer: nn.Module, module: str, adapter: str) -> tuple[int, int
 
 # --- the layer ------------------------------------------------------------------
 
+SHARED_INPUT = (("q_proj", "k_proj", "v_proj"), ("gate_proj", "up_proj"))  # sibling layers that read the same input
+_UNPLANNED = object()
+
+
+@dataclass(eq=False)
+class Stack:
+    """One module's resident adapters of one rank class, entry e holding slot `members[e]`.
+
+    A (L, in, R) and B (L, R, out), scaling folded into B, no entry for the base and none
+    for an adapter that does not target the module. When sibling layers (q, k and v; gate
+    and up) hold the same members, their A's sit side by side in `shared` (L, in, sum of
+    R) and `A` is this module's columns of it, from `offset`.
+    """
+
+    members: tuple[int, ...]
+    names: tuple[str, ...]  # the adapters in those slots
+    A: torch.Tensor
+    B: torch.Tensor
+    shared: torch.Tensor | None = None
+    offset: int = 0
+
+    @property
+    def rank(self) -> int:
+        return self.B.shape[1]
+
 
 class BatchSlots:
     """The adapter slots of the batch being run, shared by every LoRALinear of a model.
 
-    `slots` is None when every row is the base (the layers skip the LoRA term
-    altogether); otherwise each row's slot (N,). A decode pass (one token per row) also
-    gets its SlotPlan, built once here for every layer.
+    `set(slots, T)` before a forward pass gives each row's slot (0 = the base). A plan is
+    made the first time a pass meets a stack layout (its members) and is shared by every
+    layer of that layout; siblings that read the same input share one product with A.
     """
 
-    def __init__(self, n_slots: int = 0, device=None):
-        self.n_slots, self.device = n_slots, device
-        self.slots: torch.Tensor | None = None
-        self.plan: SlotPlan | None = None
-        self._input: torch.Tensor | None = None
-        self._grouped: torch.Tensor | None = None
+    def __init__(self, device=None, prepare=None):
+        self.device, self.prepare = device, prepare  # prepare(): the bank's stacks up to date
+        self.slots: list[int] | None = None  # None: every row is the base
+        self.T = 0
+        self._plans: dict[tuple[int, ...], GroupPlan | GatherPlan | None] = {}
+        self._hidden: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
 
     def set(self, slots: list[int] | None, T: int) -> None:
         """Rows' slots (slot 0 = base) for the next forward pass of T tokens per row."""
         active = bool(slots) and any(slots)
-        self.slots = torch.tensor(slots, device=self.device) if active else None
-        self.plan = plan_slots(slots, T, self.n_slots + 1, self.device) if active and T == 1 else None
-        self._input = self._grouped = None
+        if active and self.prepare is not None:
+            self.prepare()
+        self.slots, self.T = (list(slots) if active else None), T
+        self._plans.clear()
+        self._hidden.clear()
 
-    def grouped(self, x: torch.Tensor) -> torch.Tensor:
-        """x scattered by the plan, reused while the next layer reads the very same input."""
-        if self._input is not x:
-            self._input, self._grouped = x, self.plan.scatter(x)
-        return self._grouped
+    def plan(self, members: tuple[int, ...]) -> GroupPlan | GatherPlan | None:
+        plan = self._plans.get(members, _UNPLANNED)
+        if plan is _UNPLANNED:
+            entry = {slot: e for e, slot in enumerate(members)}
+            plan = plan_rows([entry.get(s, -1) for s in self.slots], self.T, len(members), self.device)
+            self._plans[members] = plan
+        return plan
+
+    def hidden(self, x: torch.Tensor, stack: Stack, plan) -> torch.Tensor:
+        """x times the stack's A for the member rows: (G, M, R) or (k, T, R); one matmul for siblings."""
+        if stack.shared is None:
+            return lora_hidden(x.to(stack.A.dtype), stack.A, plan)
+        cached = self._hidden.get(id(stack.shared))
+        if cached is None or cached[0] is not x:
+            cached = (x, lora_hidden(x.to(stack.A.dtype), stack.shared, plan))
+            self._hidden[id(stack.shared)] = cached
+        return cached[1][..., stack.offset : stack.offset + stack.rank]
 
 
 class LoRALinear(nn.Module):
-    """A base linear layer plus each row's own adapter: y = base(x) + batched_lora(x).
+    """A base linear layer plus each row's own adapter: y = base(x) + the row's x @ A @ B.
 
-    Shapes: x (N, T, in) -> (N, T, out), N the rows of the batch. `A` (S, in, R) and
-    `B` (S, R, out) are this module's slot stacks, owned by the SlotBank.
+    Shapes: x (N, T, in) -> (N, T, out), N the rows of the batch. `stacks` (one per rank
+    class) are owned by the SlotBank; a row whose adapter is in none of them does nothing
+    here, and a batch of base rows runs the base layer alone.
     """
 
-    def __init__(self, base: nn.Module, batch: BatchSlots, A: torch.Tensor, B: torch.Tensor):
+    def __init__(self, base: nn.Module, batch: BatchSlots):
         super().__init__()
-        self.base = base
-        self.batch = batch
-        self.A, self.B = A, B  # plain attributes: not parameters, not in the state dict
+        self.base, self.batch = base, batch
+        self.stacks: list[Stack] = []  # a plain attribute: not parameters, not in the state dict
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = self.base(x)
         batch = self.batch
         if batch.slots is None:
             return y
-        x = x.to(self.A.dtype)
-        if batch.plan is None:  # prefill: many tokens per row
-            return y + batched_lora_gather(x, self.A, self.B, batch.slots).to(y.dtype)
-        return y + batched_lora(x, self.A, self.B, batch.plan, batch.grouped(x)).to(y.dtype)
+        for stack in self.stacks:
+            plan = batch.plan(stack.members)
+            if plan is not None:
+                lora_add_(y, batch.hidden(x, stack, plan), stack.B, plan)
+        return y
 
 
 # --- the slot bank --------------------------------------------------------------
 
 
 class SlotBank:
-    """Adapters stacked into device slot tensors; the rest wait in host memory (LRU).
+    """Resident adapters in per-module device stacks; the rest wait in host memory (LRU).
 
-    Slot 0 is the base model (all zeros) and never holds an adapter; slots 1..n_slots
-    hold resident adapters. `acquire(name)` makes an adapter resident (evicting the least
-    recently used adapter no running row holds; the scheduler checks there is room
-    first) and counts the row that holds it;
-    `release(slot)` uncounts it. Every method runs on the engine thread, between forward
-    passes, except `register`, which only touches host memory and takes the lock.
+    Slots 1..n_slots name resident adapters (slot 0 is the base and holds nothing).
+    `acquire(name)` makes an adapter resident (evicting the least recently used adapter no
+    running row holds; the scheduler checks there is room first) and counts the row that
+    holds it; `release(slot)` uncounts it. After a change of residents the stacks are
+    rebuilt before the next pass: each module stacks only the adapters that target it, at
+    the largest of their ranks, or (with `rank_groups`) one stack per rank, so no pass
+    reads a zero an adapter does not have. Every method runs on the engine thread,
+    between forward passes, except `register`, which only touches host memory and takes
+    the lock.
     """
 
-    def __init__(self, model: nn.Module, n_slots: int, device: torch.device, dtype: torch.dtype):
+    def __init__(self, model: nn.Module, n_slots: int, device: torch.device, dtype: torch.dtype,
+                 rank_groups: bool = False):
         self.model, self.n_slots, self.device, self.dtype = model, n_slots, device, dtype
-        self.batch = BatchSlots(n_slots, device)
+        self.rank_groups = rank_groups
+        self.batch = BatchSlots(device, prepare=self.sync)
         self.host: dict[str, AdapterWeights] = {}
-        self.rank = 0
         self.layers: dict[str, LoRALinear] = {}
         self.resident: OrderedDict[str, int] = OrderedDict()  # name -> slot, least recently used first
         self.holders = [0] * (n_slots + 1)  # rows holding each slot
         self.loads = 0  # adapters copied to the device, for the stats
+        self._stale = False  # residents changed since the stacks were built
         self._lock = threading.Lock()
 
     # host side
@@ -388,8 +461,6 @@ class SlotBank:
             self.holders[slot] -= 1
 
     def _place(self, name: str) -> int:
-        with self._lock:
-            weights = self.host[name]
         used = set(self.resident.values())
         free = [s for s in range(1, self.n_slots + 1) if s not in used]
         if free:
@@ -399,48 +470,78 @@ class SlotBank:
             if victim is None:
                 raise RuntimeError("every adapter slot is held by a running row")
             slot = self.resident.pop(victim)
-        self._write(slot, weights)
         self.resident[name] = slot
         self.loads += 1
+        self._stale = True
         return slot
 
-    def _write(self, slot: int, weights: AdapterWeights) -> None:
-        if weights.rank > self.rank:
-            self._grow_rank(weights.rank)
-        for module in weights.modules:
-            if module not in self.layers:
-                self._wrap(module)
+    def sync(self) -> None:
+        """Rebuild the stacks for the resident adapters, if they changed since the last pass."""
+        if not self._stale:
+            return
+        with self._lock:
+            resident = sorted((slot, self.host[name]) for name, slot in self.resident.items())
+        for module in {m for _, w in resident for m in w.modules} - self.layers.keys():
+            self._wrap(module)
         for module, layer in self.layers.items():
-            layer.A[slot].zero_()
-            layer.B[slot].zero_()
-            if module in weights.modules:
-                a, b = weights.modules[module]
-                r = a.shape[0]
-                layer.A[slot, :, :r].copy_(a.T)
-                layer.B[slot, :r].copy_(b.T)
+            classes: dict[int, list] = {}
+            for slot, w in resident:
+                if module in w.modules:
+                    a, b = w.modules[module]
+                    classes.setdefault(a.shape[0] if self.rank_groups else 0, []).append((slot, w.name, a, b))
+            layer.stacks = [self._stack(layer, entries, layer.stacks) for _, entries in sorted(classes.items())]
+        self._share()
+        self._stale = False
+
+    def _stack(self, layer: LoRALinear, entries: list, old: list[Stack]) -> Stack:
+        """A stack of (slot, name, A (r, in), B (out, r)) entries; adapters already on the device are copied there."""
+        R = max(a.shape[0] for _, _, a, _ in entries)
+        A = torch.zeros(len(entries), layer.base.in_features, R, device=self.device, dtype=self.dtype)
+        B = torch.zeros(len(entries), R, layer.base.out_features, device=self.device, dtype=self.dtype)
+        placed = set()
+        for stack in old:
+            at = {name: e for e, name in enumerate(stack.names)}
+            pairs = [(e, at[name]) for e, (_, name, _, _) in enumerate(entries) if name in at]
+            if pairs:
+                new, was = (torch.tensor(p, device=self.device) for p in zip(*pairs))
+                r = min(R, stack.rank)
+                A[new, :, :r] = stack.A.index_select(0, was)[:, :, :r]
+                B[new, :r] = stack.B.index_select(0, was)[:, :r]
+                placed.update(e for e, _ in pairs)
+        for e, (_, _, a, b) in enumerate(entries):
+            if e not in placed:
+                A[e, :, : a.shape[0]].copy_(a.T)
+                B[e, : a.shape[0]].copy_(b.T)
+        return Stack(members=tuple(e[0] for e in entries), names=tuple(e[1] for e in entries), A=A, B=B)
+
+    def _share(self) -> None:
+        """Siblings that read the same input and hold the same members get one A, side by side."""
+        families: dict[tuple, list[LoRALinear]] = {}
+        for module, layer in self.layers.items():
+            parent, _, child = module.rpartition(".")
+            family = next((f for f in SHARED_INPUT if child in f), None)
+            if family and layer.stacks:
+                layout = tuple((s.members, s.rank) for s in layer.stacks)
+                families.setdefault((parent, family, layout), []).append(layer)
+        for siblings in families.values():
+            if len(siblings) < 2:
+                continue
+            for c in range(len(siblings[0].stacks)):
+                stacks = [layer.stacks[c] for layer in siblings]
+                shared = torch.cat([s.A for s in stacks], dim=2)  # (L, in, sum R)
+                offset = 0
+                for s in stacks:
+                    s.A, s.shared, s.offset = shared[..., offset : offset + s.rank], shared, offset
+                    offset += s.rank
 
     def _wrap(self, module: str) -> None:
         parent_name, _, child = module.rpartition(".")
         parent = self.model.get_submodule(parent_name)
-        base = getattr(parent, child)
-        S, R = self.n_slots + 1, max(self.rank, 1)
-        A = torch.zeros(S, base.in_features, R, device=self.device, dtype=self.dtype)
-        B = torch.zeros(S, R, base.out_features, device=self.device, dtype=self.dtype)
-        layer = LoRALinear(base, self.batch, A, B)
+        layer = LoRALinear(getattr(parent, child), self.batch)
         setattr(parent, child, layer)
         self.layers[module] = layer
 
-    def _grow_rank(self, rank: int) -> None:
-        """Pad every stack to `rank` columns; the values already there keep their place."""
-        for layer in self.layers.values():
-            S, n_in, R = layer.A.shape
-            A = torch.zeros(S, n_in, rank, device=self.device, dtype=self.dtype)
-            B = torch.zeros(S, rank, layer.B.shape[2], device=self.device, dtype=self.dtype)
-            A[:, :, :R].copy_(layer.A)
-            B[:, :R].copy_(layer.B)
-            layer.A, layer.B = A, B
-        self.rank = rank
-
     def device_bytes(self) -> int:
-        return sum(l.A.numel() * l.A.element_size() + l.B.numel() * l.B.element_size() for l in self.layers.values())
-
+        tensors = {id(t): t for layer in self.layers.values() for s in layer.stacks
+                   for t in (s.B, s.A if s.shared is None else s.shared)}
+        return sum(t.numel() * t.element_size() for t in tensors.values())

@@ -128,8 +128,25 @@ def plan_memory(config, *, free: int, dtype: torch.dtype, rows: int, context: in
 
 
 def slot_bytes(shapes: dict[str, tuple[int, int]], n_slots: int, rank: int, dtype: torch.dtype) -> int:
-    """The SlotBank's stacks for these modules (name -> (in, out)): (slots + base) x rank x (in + out)."""
-    return sum((n_slots + 1) * rank * (n_in + n_out) for n_in, n_out in shapes.values()) * dtype.itemsize
+    """The SlotBank's stacks for n_slots adapters of one rank on these modules (name -> (in, out))."""
+    return sum(n_slots * rank * (n_in + n_out) for n_in, n_out in shapes.values()) * dtype.itemsize
+
+
+def stack_bytes(adapters: list[dict[str, tuple[int, int, int]]], n_slots: int, dtype: torch.dtype) -> int:
+    """The most the SlotBank's stacks take for these adapters (each: module -> (rank, in, out)), n_slots at once.
+
+    A module stacks the adapters that target it at the largest of their ranks; this
+    counts the n_slots adapters with the most bytes there, so any resident set fits.
+    """
+    per_module: dict[str, list[tuple[int, int]]] = {}
+    for modules in adapters:
+        for module, (rank, n_in, n_out) in modules.items():
+            per_module.setdefault(module, []).append((rank, n_in + n_out))
+    total = 0
+    for entries in per_module.values():
+        ranks = sorted((r for r, _ in entries), reverse=True)[:n_slots]
+        total += len(ranks) * ranks[0] * entries[0][1]
+    return total * dtype.itemsize
 
 
 def weight_bytes(config, quantize: str | None, dtype: torch.dtype) -> int:

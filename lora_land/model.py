@@ -42,6 +42,24 @@ def model_context(config) -> int:
     return min(config.max_position_embeddings, window or config.max_position_embeddings)
 
 
+def length_buckets(lengths: list[int], slack: float = 1.25) -> list[list[int]]:
+    """Indices of `lengths` in groups of similar length: padding each group to its longest adds at most `slack`.
+
+    Longest first; a prompt joins the current group while the group's padded size stays
+    within `slack` times its real tokens, else it starts the next one.
+    """
+    groups: list[list[int]] = []
+    real = 0
+    for j in sorted(range(len(lengths)), key=lambda j: -lengths[j]):
+        if groups and (len(groups[-1]) + 1) * lengths[groups[-1][0]] <= slack * (real + lengths[j]):
+            groups[-1].append(j)
+            real += lengths[j]
+        else:
+            groups.append([j])
+            real = lengths[j]
+    return groups
+
+
 class BatchedModel:
     """Prefill and decode for a changing set of rows over one transformers causal LM."""
 
@@ -121,36 +139,44 @@ class BatchedModel:
     def prefill(self, prompts: list[list[int]], slots: list[int]) -> torch.Tensor:
         """Add rows for `prompts` (token ids) at the end of the batch; logits of their last token.
 
-        Rows are right-padded to the longest prompt: with causal attention a real token
-        never sees a pad, and decode masks each row's cache by its own length.
-        `slots` holds each new row's adapter slot (0 = base). Returns (M, vocab).
+        Prompts of similar length run together (`length_buckets`), each bucket right-padded
+        to its longest: with causal attention a real token never sees a pad, and decode
+        masks each row's cache by its own length. `slots` holds each new row's adapter slot
+        (0 = base). Returns (M, vocab), in the order of `prompts`.
         """
-        M, T = len(prompts), max(len(p) for p in prompts)
+        M = len(prompts)
         if self.n + M > self.max_rows:
             raise RuntimeError(f"{self.n + M} rows exceed the cache's {self.max_rows}")
-        self._ensure_capacity(T)
-        ids = torch.zeros(M, T, dtype=torch.long, device=self.device)
+        self._ensure_capacity(max(len(p) for p in prompts))
+        last = torch.empty(M, self.embed.embedding_dim, dtype=self.dtype, device=self.device)  # (M, D)
+        for bucket in length_buckets([len(p) for p in prompts]):
+            where = torch.tensor(bucket, device=self.device)
+            last[where] = self._prefill_rows([prompts[j] for j in bucket], [slots[j] for j in bucket], self.n + where)
+        self.n += M
+        return self.lm_head(last).float()
+
+    def _prefill_rows(self, prompts: list[list[int]], slots: list[int], rows: torch.Tensor) -> torch.Tensor:
+        """Fill cache rows `rows` (k,) with these prompts; the hidden state of each one's last token (k, D)."""
+        k, T = len(prompts), max(len(p) for p in prompts)
+        ids = torch.zeros(k, T, dtype=torch.long, device=self.device)
         for j, p in enumerate(prompts):
             ids[j, : len(p)] = torch.tensor(p, dtype=torch.long)
         lengths = torch.tensor([len(p) for p in prompts], device=self.device)
-        positions = torch.arange(T, device=self.device).expand(M, T)
-        rows = slice(self.n, self.n + M)
+        positions = torch.arange(T, device=self.device).expand(k, T)
         gqa = self.n_heads != self.n_kv
 
-        def attend(index, q, k, v):
-            self.keys[index][rows, :, :T].copy_(k)
-            self.values[index][rows, :, :T].copy_(v)
-            return F.scaled_dot_product_attention(q, k, v, is_causal=True, enable_gqa=gqa)
+        def attend(index, q, k_, v):
+            self.keys[index][rows, :, :T] = k_
+            self.values[index][rows, :, :T] = v
+            return F.scaled_dot_product_attention(q, k_, v, is_causal=True, enable_gqa=gqa)
 
         self.batch.set(slots, T)
         try:
-            x = self._layers(self.embed(ids).to(self.dtype), positions, attend)  # (M, T, D)
+            x = self._layers(self.embed(ids).to(self.dtype), positions, attend)  # (k, T, D)
         finally:
             self.batch.set(None, 0)  # outside the engine's passes the layers are the plain base
-        last = x[torch.arange(M, device=self.device), lengths - 1]  # (M, D)
         self.lengths[rows] = lengths
-        self.n += M
-        return self.lm_head(last).float()
+        return x[torch.arange(k, device=self.device), lengths - 1]
 
     @torch.inference_mode()
     def decode(self, tokens: torch.Tensor, slots: list[int]) -> torch.Tensor:

@@ -329,3 +329,15 @@ def test_a_llama_model_with_random_adapters_matches_peft(tmp_path):
             out = reference.generate(**enc, max_new_tokens=10, min_new_tokens=10, do_sample=False,
                                      pad_token_id=tokenizer.pad_token_id)
         assert got[i] == tokenizer.decode(out[0, enc["input_ids"].shape[1]:], skip_special_tokens=True), i
+
+
+def test_prefill_groups_prompts_of_similar_length():
+    from lora_land.model import length_buckets
+
+    lengths = [400, 12, 390, 15, 100, 14, 95]
+    groups = length_buckets(lengths)
+    assert sorted(j for g in groups for j in g) == list(range(len(lengths)))  # every prompt once
+    assert [sorted(g) for g in groups] == [[0, 2], [4, 6], [1, 3, 5]]
+    for g in groups:  # each padded to its longest: at most 25% more than its real tokens
+        assert len(g) * max(lengths[j] for j in g) <= 1.25 * sum(lengths[j] for j in g)
+    assert length_buckets([7]) == [[0]] and length_buckets([5, 5, 5]) == [[0, 1, 2]]

@@ -14,35 +14,31 @@ from lora_land.lora import (
     AdapterError,
     SlotBank,
     batched_lora,
-    batched_lora_gather,
     batched_lora_reference,
-    plan_slots,
+    plan_rows,
     read_adapter,
 )
 
-S, R, IN, OUT = 9, 8, 24, 40  # slots (0 = base), padded rank, layer shape
+L, R, IN, OUT = 8, 8, 24, 40  # stack entries, rank, layer shape
 
 
 def _stacks(seed=0):
     g = torch.Generator().manual_seed(seed)
-    A = torch.randn(S, IN, R, generator=g)
-    B = torch.randn(S, R, OUT, generator=g)
-    A[0], B[0] = 0, 0  # the base slot
-    return A, B
+    return torch.randn(L, IN, R, generator=g), torch.randn(L, R, OUT, generator=g)
 
 
 def _zipf(n, rng):
-    weights = [1 / k for k in range(1, S)]
-    return rng.choices(range(1, S), weights=weights, k=n)
+    return rng.choices(range(L), weights=[1 / k for k in range(1, L + 1)], k=n)
 
 
-MIXES = {
+MIXES = {  # each row's stack entry; -1 = a row that does nothing here (the base, or an adapter not on this module)
     "all one adapter": lambda n, rng: [3] * n,
-    "all distinct": lambda n, rng: rng.sample(range(1, S), n),
-    "uniform": lambda n, rng: [rng.randrange(1, S) for _ in range(n)],
+    "all distinct": lambda n, rng: rng.sample(range(L), n),
+    "uniform": lambda n, rng: [rng.randrange(L) for _ in range(n)],
     "skewed (zipf)": _zipf,
-    "with base rows": lambda n, rng: [rng.choice([0, 0, 2, 5]) for _ in range(n)],
-    "all base": lambda n, rng: [0] * n,
+    "with non-member rows": lambda n, rng: [rng.choice([-1, -1, 2, 5]) for _ in range(n)],
+    "one crowded, many single": lambda n, rng: [0] * (n // 2) + [rng.randrange(1, L) for _ in range(n - n // 2)],
+    "no member": lambda n, rng: [-1] * n,
 }
 
 
@@ -52,22 +48,25 @@ MIXES = {
 def test_batched_lora_matches_the_reference(mix, T, n):
     rng = random.Random(T * 100 + n)
     A, B = _stacks()
-    slots_list = MIXES[mix](min(n, S - 1) if mix == "all distinct" else n, rng)
-    slots = torch.tensor(slots_list)
-    x = torch.randn(len(slots_list), T, IN)
-    expected = batched_lora_reference(x, A, B, slots)
-    got = batched_lora(x, A, B, plan_slots(slots_list, T, S))
-    assert got.shape == (len(slots_list), T, OUT)
+    entries = MIXES[mix](min(n, L) if mix == "all distinct" else n, rng)
+    x = torch.randn(len(entries), T, IN)
+    expected = batched_lora_reference(x, A, B, entries)
+    got = batched_lora(x, A, B, entries)
+    assert got.shape == (len(entries), T, OUT)
     torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-5)
-    torch.testing.assert_close(batched_lora_gather(x, A, B, slots), expected, rtol=1e-5, atol=1e-5)
-    assert torch.all(got[slots == 0] == 0)  # base rows get exact zeros
+    for grouped in (True, False):  # the way the engine does not take for this T gives the same
+        torch.testing.assert_close(batched_lora(x, A, B, entries, grouped), expected, rtol=1e-5, atol=1e-5)
+    assert torch.all(got[torch.tensor(entries) < 0] == 0)  # rows that are not members get exact zeros
 
 
-def test_plan_reads_the_stacks_in_place_when_most_slots_are_used():
-    assert plan_slots(list(range(1, S)), 1, S).groups is None  # every slot: no weight is copied
-    few = plan_slots([3, 3, 5, 0], 2, S)
-    assert few.groups.tolist() == [0, 3, 5] and few.M == 4  # two rows of adapter 3, two tokens each
-    assert few.index.tolist() == [4, 5, 6, 7, 8, 9, 0, 1]
+def test_decode_reads_the_stacks_in_place_when_most_entries_are_used():
+    even = plan_rows(list(range(L)) + [1, 4], 1, L)
+    assert even.entries is None and (even.G, even.M) == (L, 2)  # no weight is copied
+    few = plan_rows([3, 3, 5, -1], 1, L)
+    assert few.entries.tolist() == [3, 5] and few.M == 2 and few.src.tolist() == [0, 1, 2, 4]
+    crowded = plan_rows([0] * 6 + [1, 2], 1, L)  # one adapter's six rows are split, not every group padded to six
+    assert crowded.G * crowded.M < 3 * 6 and crowded.entries.tolist().count(0) > 1
+    assert plan_rows([-1, -1], 1, L) is None and plan_rows([2, -1], 5, L).rows.tolist() == [0]
 
 
 # --- adapters on a tiny model -----------------------------------------------------
@@ -207,28 +206,41 @@ def test_slot_bank_swaps_least_recently_used_and_never_a_held_slot(tiny, tmp_pat
     model, base_dir = tiny
     model = copy.deepcopy(model)
     bank = SlotBank(model, n_slots=2, device=torch.device("cpu"), dtype=torch.float32)
-    for i, (r, targets) in enumerate([(4, ("q_proj",)), (8, ("q_proj", "down_proj")), (2, ("v_proj",))]):
+    for i, (r, targets) in enumerate([(4, ("q_proj",)), (8, ("q_proj", "down_proj")), (2, ("q_proj", "v_proj"))]):
         make_adapter(model, base_dir, tmp_path / f"a{i}", r=r, targets=targets, seed=i)
         bank.register(read_adapter(f"a{i}", str(tmp_path / f"a{i}"), model, base_dir))
     s0 = bank.acquire("a0")
     s1 = bank.acquire("a1")
-    assert {s0, s1} == {1, 2} and bank.rank == 8  # a1 widened the stacks
+    assert {s0, s1} == {1, 2}
+    bank.sync()  # the stacks as a pass would build them
     assert not bank.can_acquire("a2")  # both slots are held
     bank.release(s0)
     assert bank.can_acquire("a2")
     s2 = bank.acquire("a2")
     assert s2 == s0 and "a0" not in bank.resident  # the unheld one went
-    # the slot now holds a2 alone: q_proj rows of a0 were cleared, v_proj written, rank padded
-    q = bank.layers["model.layers.0.self_attn.q_proj"]
-    v = bank.layers["model.layers.0.self_attn.v_proj"]
-    assert torch.all(q.A[s2] == 0) and torch.all(q.B[s2] == 0)
-    a, b = bank.host["a2"].modules["model.layers.0.self_attn.v_proj"]  # (r, in), (out, r)
-    assert torch.equal(v.A[s2, :, :2], a.T) and torch.all(v.A[s2, :, 2:] == 0) and torch.equal(v.B[s2, :2], b.T)
-    assert torch.all(q.A[0] == 0) and torch.all(v.B[0] == 0)  # slot 0 stays the base
+    bank.sync()
+    # each module stacks only its own members, at the largest of their ranks: v holds a2 alone, at rank 2
+    q = bank.layers["model.layers.0.self_attn.q_proj"].stacks
+    v = bank.layers["model.layers.0.self_attn.v_proj"].stacks
+    down = bank.layers["model.layers.1.mlp.down_proj"].stacks
+    assert [(s.names, s.rank) for s in q] == [(tuple(sorted(["a1", "a2"], key=bank.resident.get)), 8)]
+    assert [(s.names, s.rank) for s in v] == [(("a2",), 2)] and [(s.names, s.rank) for s in down] == [(("a1",), 8)]
+    for name in ("a1", "a2"):  # a1 was copied on the device through the rebuild; a2 took a0's slot, not its weights
+        e = q[0].names.index(name)
+        a, b = bank.host[name].modules["model.layers.0.self_attn.q_proj"]  # (r, in), (out, r)
+        r = a.shape[0]
+        assert torch.equal(q[0].A[e, :, :r], a.T) and torch.all(q[0].A[e, :, r:] == 0) and torch.equal(q[0].B[e, :r], b.T)
+    assert bank.device_bytes() == sum(4 * (s.A.numel() + s.B.numel()) for l in bank.layers.values() for s in l.stacks)
 
 
-def test_lora_linear_equals_peft_for_each_row(tiny, tmp_path):
-    """A batch whose rows use different adapters gives each row what PEFT gives it alone."""
+@pytest.mark.parametrize("rank_groups", [False, True], ids=["one stack per module", "a stack per rank"])
+@pytest.mark.parametrize("T", [5, 1], ids=["prefill", "decode"])
+def test_lora_linear_equals_peft_for_each_row(tiny, tmp_path, rank_groups, T):
+    """A batch whose rows use different adapters gives each row what PEFT gives it alone.
+
+    The adapters differ in rank and targets: q and v hold the same two and share their A's,
+    k, o, gate and up hold one, down holds two of different rank; a base row sits among them.
+    """
     import copy
 
     model, base_dir = tiny
@@ -236,14 +248,16 @@ def test_lora_linear_equals_peft_for_each_row(tiny, tmp_path):
     peft_models = [make_adapter(model, base_dir, tmp_path / f"a{i}", r=r, targets=t, seed=i, **kw)
                    for i, (r, t, kw) in enumerate(configs)]
     ours = copy.deepcopy(model)
-    bank = SlotBank(ours, n_slots=3, device=torch.device("cpu"), dtype=torch.float32)
+    bank = SlotBank(ours, n_slots=3, device=torch.device("cpu"), dtype=torch.float32, rank_groups=rank_groups)
     for i in range(3):
         bank.register(read_adapter(f"a{i}", str(tmp_path / f"a{i}"), ours, base_dir))
     slots = [bank.acquire(f"a{i}") for i in range(3)] + [0]
-    ids = torch.randint(0, 64, (4, 5))
+    ids = torch.randint(0, 64, (4, T))
     bank.batch.set(slots, ids.shape[1])
     with torch.no_grad():
         got = ours(input_ids=ids).logits
         for row, pm in enumerate(peft_models):
             torch.testing.assert_close(got[row], pm(input_ids=ids[row : row + 1]).logits[0], rtol=1e-4, atol=1e-5)
         torch.testing.assert_close(got[3], model(input_ids=ids[3:4]).logits[0], rtol=1e-5, atol=1e-6)
+    v = bank.layers["model.layers.1.self_attn.v_proj"]
+    assert v.stacks and all(s.shared is not None for s in v.stacks)  # v's A's sit beside q's

@@ -5,7 +5,8 @@ import torch
 from transformers import MistralConfig
 
 from lora_land.__main__ import main
-from lora_land.memory import GiB, MemoryPlanError, kv_bytes_per_position, plan_memory, slot_bytes, weight_bytes
+from lora_land.memory import (GiB, MemoryPlanError, kv_bytes_per_position, plan_memory, slot_bytes, stack_bytes,
+                              weight_bytes)
 from lora_land.rehearsal import LORA_LAND_SHAPE, MISTRAL_7B, linear_shapes
 
 CONFIG = MistralConfig(**MISTRAL_7B)
@@ -24,8 +25,17 @@ def test_weights_and_adapter_slots_are_counted_from_the_config():
     assert weight_bytes(CONFIG, None, BF16) == pytest.approx(7.24e9 * 2, rel=0.01)  # 7.24B parameters
     assert 3.5 * GiB < weight_bytes(CONFIG, "nf4", BF16) < 4.2 * GiB
     shapes = {m: s for m, s in linear_shapes(MISTRAL_7B, 32).items() if m.endswith(("q_proj", "v_proj"))}
-    # (24 adapters + the base slot) x rank 8 x (4096 + 4096 in/out for q, 4096 + 1024 for v) x 32 layers x 2 bytes
-    assert slot_bytes(shapes, 24, 8, BF16) == 25 * 8 * (8192 + 5120) * 32 * 2
+    # 24 adapters x rank 8 x (4096 + 4096 in/out for q, 4096 + 1024 for v) x 32 layers x 2 bytes
+    assert slot_bytes(shapes, 24, 8, BF16) == 24 * 8 * (8192 + 5120) * 32 * 2
+
+
+def test_stacks_count_each_module_at_its_own_members_and_rank():
+    q, down = (8, 16), (32, 8)  # (in, out)
+    adapters = [{"q": (8, *q)}, {"q": (4, *q), "down": (16, *down)}, {"q": (2, *q)}]
+    # q stacks the two largest ranks of three at rank 8; down holds one adapter at rank 16
+    assert stack_bytes(adapters, 2, torch.float32) == (2 * 8 * 24 + 1 * 16 * 40) * 4
+    assert stack_bytes(adapters, 5, torch.float32) == (3 * 8 * 24 + 16 * 40) * 4
+    assert stack_bytes([], 5, torch.float32) == 0
 
 
 def test_rows_are_lowered_first_then_the_context_then_refused():
