@@ -82,14 +82,18 @@ def sync(device) -> None:
 
 
 def random_model(shapes: dict, dtype: torch.dtype, device: str, quantize: str | None, seed: int = 0):
-    """A Mistral-shaped model with random weights (nothing is downloaded), saved and loaded as a user would."""
-    from transformers import AutoModelForCausalLM, MistralConfig, MistralForCausalLM
+    """A Mistral-shaped model with random weights (nothing is downloaded), built on `device`.
+
+    NF4 is saved and loaded back through bitsandbytes, as a user's model would be.
+    """
+    from transformers import AutoModelForCausalLM, MistralConfig
 
     torch.manual_seed(seed)
     config = MistralConfig(**{"sliding_window": None, **shapes})
-    model = MistralForCausalLM(config).to(dtype)
+    with torch.device(device):
+        model = AutoModelForCausalLM.from_config(config, dtype=dtype)
     if quantize is None:
-        return model.to(device).eval()
+        return model.eval()
     directory = tempfile.mkdtemp(prefix="lora-land-bench-base-")
     model.save_pretrained(directory)
     del model
@@ -352,7 +356,7 @@ def run(args) -> dict:
                                 "threads": torch.get_num_threads(), "torch": torch.__version__,
                                 "device": args.device or catalog.profile("demo").device},
                     "quick": args.quick}
-    repeat = 1 if args.quick else 3
+    repeat = args.repeat or (1 if args.quick else 3)
     n_requests = args.requests or (60 if args.quick else 200)
 
     # the demo model and its 25 trained adapters
@@ -394,34 +398,101 @@ def run(args) -> dict:
     report["op"] = op_section(repeat)
 
     if not args.skip_150m:
-        print("(a, b) 150M random model ...", flush=True)
-        report["batch"].append(random_section("Mistral-shaped 150M, random", SHAPES_150M, torch.float32,
-                                              args.device or "cpu", None, tokenizer, prompts, repeat, with_peft=True))
-    for dtype_name, quantize in args.mistral_shapes:
-        dtype = {"bf16": torch.bfloat16, "fp32": torch.float32}[dtype_name]
-        for n in args.mistral_adapters:
-            print(f"Mistral-7B shapes, {dtype_name} {quantize or ''}, {n} adapters ...", flush=True)
-            report["batch"].append(random_section(f"Mistral-7B shapes {dtype_name}{' NF4' if quantize else ''}, {n} adapters",
-                                                  SHAPES_7B, dtype, args.device or "cuda", quantize, tokenizer, prompts,
-                                                  repeat, with_peft=True, n_adapters=n))
+        base = random_model(SHAPES_150M, torch.float32, args.device or "cpu", None)
+        for mix in MIXES:
+            print(f"(a, b) 150M random model, {mix} adapters ...", flush=True)
+            report["batch"].append(random_section(f"Mistral-shaped 150M, {mix} mix", base, tokenizer, prompts, repeat,
+                                                  mix=mix))
+        del base
     return report
 
 
-def random_section(label, shapes, dtype, device, quantize, tokenizer, prompts, repeat, with_peft, n_adapters=N_ADAPTERS):
-    model = random_model(shapes, dtype, device, quantize)
+def profile_table(engine, prompts: list[str], adapters: list[str], label: str) -> str:
+    """torch.profiler's op table for one batch's forward passes (prefill, then decode), by time on the device.
+
+    The engine's thread is stopped first and its model driven from this thread, which
+    is the one the profiler records.
+    """
+    from torch.profiler import ProfilerActivity, profile
+
+    engine.close()
+    model, bank = engine.model, engine.bank
+    slots = [bank.acquire(a) for a in adapters]
+    ids = [engine.tokenizer(p)["input_ids"] for p in prompts]
+    cuda = torch.device(model.device).type == "cuda"
+    with profile(activities=[ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if cuda else [])) as prof:
+        model.reset()
+        tokens = model.prefill(ids, slots).argmax(-1)
+        for _ in range(NEW_TOKENS - 1):
+            tokens = model.decode(tokens, slots).argmax(-1)
+        sync(model.device)
+    model.reset()
+    key = "self_cuda_time_total" if cuda else "self_cpu_time_total"
+    return (f"{label}: the forward passes of one batch, {len(prompts)} rows x {NEW_TOKENS} new tokens\n"
+            + prof.key_averages().table(sort_by=key, row_limit=30))
+
+
+def mistral_run(args) -> dict:
+    """(a, b) at Mistral-7B's shapes, random weights, on a GPU: each dtype with each mix and count of adapters."""
+    from lora_land.loading import load_tokenizer
+
+    catalog = load_catalog(args.config)
+    device = args.device or "cuda"
+    name = torch.cuda.get_device_name() if torch.device(device).type == "cuda" else platform.processor()
+    report: dict = {"machine": {"platform": platform.platform(), "device": name, "torch": torch.__version__},
+                    "batch": []}
+    tokenizer = load_tokenizer(catalog.profile("demo"))
+    from lora_land.miniatures import make_split
+
+    keys = list(catalog.tasks)[:N_ADAPTERS]
+    prompts = [catalog.task(k).render(make_split(k, "test", 1)[0].fields) for k in keys]
+    prompts = [prompts[i % len(prompts)] for i in range(ROWS)]
+    for dtype_name, quantize in args.mistral_shapes:
+        dtype = {"bf16": torch.bfloat16, "fp32": torch.float32}[dtype_name]
+        label = f"Mistral-7B shapes, {dtype_name}{' NF4' if quantize else ''}"
+        print(f"{label}: building the model ...", flush=True)
+        base = random_model(SHAPES_7B, dtype, device, quantize)
+        for mix, n in args.mistral_mixes:
+            print(f"{label}, {n} adapters, {mix} mix ...", flush=True)
+            profile = Path(args.out).with_name(f"profile-{dtype_name}{'-nf4' if quantize else ''}-{mix}-{n}.txt")
+            report["batch"].append(random_section(f"{label}, {n} {mix}", base, tokenizer, prompts, args.repeat or 2,
+                                                  mix=mix, n_adapters=n, with_peft=n <= N_ADAPTERS and n > 1,
+                                                  profile_to=profile if (mix, n) == ("lora-land", N_ADAPTERS) else None))
+            Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+            Path(args.out).write_text(json.dumps(report, indent=2) + "\n")  # what is done survives a cut-off run
+        del base
+        gc.collect()
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+    return report
+
+
+def random_section(label, model, tokenizer, prompts, repeat, mix="varied", n_adapters=N_ADAPTERS, with_peft=True,
+                   profile_to: Path | None = None):
+    """(a, b) on a random model: the engine serves a copy of `model` (it wraps its layers); PEFT another.
+
+    With `profile_to`, one more mixed batch runs under torch.profiler and its op table is written there.
+    """
     params = sum(p.numel() for p in model.parameters())
     with tempfile.TemporaryDirectory(prefix="lora-land-bench-") as tmp:
-        paths = write_random_adapters(model, Path(tmp), n_adapters, base_name="random")
+        paths = write_random_adapters(model, Path(tmp), n_adapters, base_name="random", mix=mix)
         names = [p.name for p in paths]
-        plain = copy.deepcopy(model)  # the engine wraps its own model's layers; the baselines get an untouched copy
-        peft = peft_model(plain, names, paths) if with_peft else None
-        engine = Engine(model, tokenizer, base_name="random", max_adapters=n_adapters, limits=Limits(max_rows=ROWS))
+        peft = peft_model(model, names, paths) if with_peft else None  # PEFT wraps a copy of its own
+        served = copy.deepcopy(model)
+        engine = Engine(served, tokenizer, base_name="random", max_adapters=n_adapters, limits=Limits(max_rows=ROWS))
         for name, path in zip(names, paths):
             engine.add_adapter(name, str(path))
         short = [p[-400:] for p in prompts]  # short prompts: the decode steps are what differ
-        section = batch_section(label, engine, plain, peft, tokenizer, short, names, repeat, with_peft)
-        section["parameters"] = params
+        section = batch_section(label, engine, model, peft, tokenizer, short, names, repeat, with_peft)
+        section.update(parameters=params, mix=mix, adapters=n_adapters, slot_bytes=engine.bank.device_bytes())
+        if profile_to is not None:
+            mixed = [names[i % len(names)] for i in range(len(short))]
+            profile_to.write_text(profile_table(engine, short, mixed, label))
         engine.close()
+        del engine, served, peft
+        gc.collect()
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
     return section
 
 
@@ -565,7 +636,7 @@ def vllm_run(args) -> dict:
     if args.threads:
         torch.set_num_threads(args.threads)
     catalog = load_catalog(args.config)
-    repeat = 1 if args.quick else 3
+    repeat = args.repeat or (1 if args.quick else 3)
     n_requests = args.requests or (60 if args.quick else 200)
     names = [k for k, t in catalog.tasks.items() if t.adapters["demo"].source][:N_ADAPTERS]
     prompts = [catalog.task(k).render(make_split(k, "test", 1)[0].fields) for k in names]
@@ -669,8 +740,12 @@ def main(argv=None) -> None:
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--skip-150m", action="store_true")
     parser.add_argument("--mistral-shapes", nargs="*", default=[], type=lambda s: tuple(s.split(":")) if ":" in s else (s, None),
-                        help="on a GPU: e.g. bf16 bf16:nf4 (random weights at Mistral-7B's shapes)")
-    parser.add_argument("--mistral-adapters", nargs="*", type=int, default=[1, 8, 25, 100])
+                        help="(a, b) only, on a GPU: e.g. bf16 bf16:nf4 (random weights at Mistral-7B's shapes)")
+    parser.add_argument("--mistral-mixes", nargs="*", default=[("lora-land", 1), ("lora-land", 25), ("varied", 25),
+                                                               ("lora-land", 100)],
+                        type=lambda s: (s.split(":")[0], int(s.split(":")[1])),
+                        help="MIX:N adapters per model, MIX one of %s" % ", ".join(MIXES))
+    parser.add_argument("--repeat", type=int, default=None, help="timed runs per figure (best of)")
     parser.add_argument("--app", metavar="URL", help="(g) only: load a running `python app.py` with --users people")
     parser.add_argument("--users", type=int, default=16)
     parser.add_argument("--vllm", action="store_true",
@@ -687,6 +762,11 @@ def main(argv=None) -> None:
         print_app(report)
         if args.out == parser.get_default("out"):
             args.out = "docs/bench/app-cpu.json"
+    elif args.mistral_shapes:
+        if args.out == parser.get_default("out"):
+            args.out = "docs/bench/mistral-7b-gpu.json"
+        report = mistral_run(args)
+        print_report(report)
     else:
         report = run(args)
         print_report(report)
