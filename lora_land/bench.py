@@ -132,13 +132,8 @@ def peft_model(model, names: list[str], paths: list[Path]):
 
 
 def hf_generate(model, tokenizer, prompts, new_tokens, **kwargs):
-    """transformers' own generate, with the attention kernels the engine uses (the same footing)."""
-    from torch.nn.attention import sdpa_kernel
-
-    from lora_land.model import ATTENTION
-
     enc = tokenizer(prompts, return_tensors="pt", padding=True).to(model.device)
-    with torch.inference_mode(), sdpa_kernel(ATTENTION):
+    with torch.inference_mode():
         model.generate(**enc, max_new_tokens=new_tokens, min_new_tokens=new_tokens, do_sample=False,
                        pad_token_id=tokenizer.pad_token_id, **kwargs)
     sync(model.device)

@@ -19,14 +19,10 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.nn.attention import SDPBackend, sdpa_kernel
 
 from lora_land.lora import BatchSlots
 
 CAPACITY_STEP = 256  # the cache grows in chunks of this many positions
-# Attention kernels for the engine's passes. Not cuDNN's: on an H200 it spent 1.3 ms of CPU time per call
-# planning for each new shape, and a decode step's shape changes every step (docs/bench/profile-*.txt).
-ATTENTION = [SDPBackend.FLASH_ATTENTION, SDPBackend.EFFICIENT_ATTENTION, SDPBackend.MATH]
 
 
 def _rotate_half(x: torch.Tensor) -> torch.Tensor:
@@ -176,8 +172,7 @@ class BatchedModel:
 
         self.batch.set(slots, T)
         try:
-            with sdpa_kernel(ATTENTION):
-                x = self._layers(self.embed(ids).to(self.dtype), positions, attend)  # (k, T, D)
+            x = self._layers(self.embed(ids).to(self.dtype), positions, attend)  # (k, T, D)
         finally:
             self.batch.set(None, 0)  # outside the engine's passes the layers are the plain base
         self.lengths[rows] = lengths
@@ -188,7 +183,7 @@ class BatchedModel:
         """One new token for every running row. tokens (n,), one slot per row; returns (n, vocab)."""
         n = self.n
         positions = self.lengths[:n].clone()  # (n,) where each row's token goes
-        span = int(positions.max()) + 1
+        span = int(positions.max()) + 1  # one read back from the device per step
         self._ensure_capacity(span)
         mask = torch.arange(span, device=self.device)[None, :] <= positions[:, None]  # (n, span)
         mask = mask[:, None, None, :]  # (n, 1, 1, span)
@@ -205,8 +200,7 @@ class BatchedModel:
 
         self.batch.set(slots, 1)
         try:
-            with sdpa_kernel(ATTENTION):
-                x = self._layers(self.embed(tokens[:, None]).to(self.dtype), positions[:, None], attend)  # (n, 1, D)
+            x = self._layers(self.embed(tokens[:, None]).to(self.dtype), positions[:, None], attend)  # (n, 1, D)
         finally:
             self.batch.set(None, 0)
         self.lengths[:n] += 1
