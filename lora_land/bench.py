@@ -496,6 +496,28 @@ def random_section(label, model, tokenizer, prompts, repeat, mix="varied", n_ada
     return section
 
 
+def median_report(reports: list[dict]) -> dict:
+    """One report whose (a, b), (c) and (d) figures are the medians of several runs' (their other parts: the first run's)."""
+    import statistics
+
+    def med(items: list[dict]) -> dict:
+        out = dict(items[0])
+        for key, value in items[0].items():
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                out[key] = statistics.median(item[key] for item in items)
+        return out
+
+    merged = dict(reports[0], runs=len(reports))
+    merged["batch"] = [med([b for r in reports for b in r["batch"] if b["model"] == first["model"]])
+                       for first in reports[0]["batch"]]
+    if "load" in reports[0]:
+        merged["load"] = dict(reports[0]["load"], servers=[med([r["load"]["servers"][i] for r in reports])
+                                                           for i in range(len(reports[0]["load"]["servers"]))])
+    if "compare" in reports[0]:
+        merged["compare"] = med([r["compare"] for r in reports])
+    return merged
+
+
 def print_report(report: dict) -> None:
     print("\n(a, b) one batch of %d rows x %d new tokens" % (ROWS, NEW_TOKENS))
     print(f"{'model':<44} {'engine mixed/base':>18} {'PEFT mixed/base':>16} {'engine vs PEFT mixed':>21} {'engine base vs generate':>24}")
@@ -751,8 +773,13 @@ def main(argv=None) -> None:
     parser.add_argument("--vllm", action="store_true",
                         help="(h) only: our engine and a vLLM server side by side (needs scripts/vllm-venv)")
     parser.add_argument("--vllm-url", help="(h) use this running vLLM server (started with vllm-serve) instead")
+    parser.add_argument("--median", nargs="+", metavar="JSON",
+                        help="only: print and write the medians of these runs' reports (ratios taken per run)")
     args = parser.parse_args(argv)
-    if args.vllm:
+    if args.median:
+        report = median_report([json.loads(Path(f).read_text()) for f in args.median])
+        print_report(report)
+    elif args.vllm:
         report = vllm_run(args)
         print_vllm(report)
         if args.out == parser.get_default("out"):
