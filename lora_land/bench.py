@@ -22,7 +22,6 @@ nothing here asserts a number.
 from __future__ import annotations
 
 import argparse
-import copy
 import gc
 import json
 import os
@@ -33,10 +32,16 @@ import threading
 import time
 from pathlib import Path
 
-import torch
+# Before torch loads OpenMP. The engine computes on its own thread and the baselines (transformers' generate,
+# PEFT) on this one: with two OpenMP thread teams on a 2-core machine libgomp throttles its spin-waiting and every
+# small op pays a thread wake-up, which made the demo's mixed batch measure 2x slower. Spinning threads serve every
+# contender alike; an app process computes on the engine thread alone and never meets this.
+os.environ.setdefault("OMP_WAIT_POLICY", "ACTIVE")
 
-from lora_land.catalog import load_catalog
-from lora_land.engine import Engine, Limits
+import torch  # noqa: E402
+
+from lora_land.catalog import load_catalog  # noqa: E402
+from lora_land.engine import Engine, Limits  # noqa: E402
 
 ROWS, NEW_TOKENS, N_ADAPTERS = 32, 32, 25
 SHAPES_150M = dict(hidden_size=768, intermediate_size=2048, num_hidden_layers=16, num_attention_heads=12,
@@ -120,9 +125,15 @@ def write_random_adapters(model, directory: Path, n: int, base_name: str, mix: s
 
 
 def peft_model(model, names: list[str], paths: list[Path]):
+    """PEFT with every adapter loaded, wrapping `model` itself (give it a model of its own).
+
+    Models are loaded afresh, never deep-copied: on this project's CPU machine, a process
+    that had deep-copied a loaded model ran every later batch up to 2x slower (the
+    engine's too), which no benchmark should carry.
+    """
     from peft import PeftModel
 
-    peft = PeftModel.from_pretrained(copy.deepcopy(model), str(paths[0]), adapter_name=names[0])
+    peft = PeftModel.from_pretrained(model, str(paths[0]), adapter_name=names[0])
     for name, path in zip(names[1:], paths[1:]):
         peft.load_adapter(str(path), adapter_name=name)
     return peft.eval()
@@ -145,23 +156,45 @@ def engine_generate(engine, prompts, adapters, new_tokens):
 
 
 def batch_section(label, engine, hf_base, peft, tokenizer, prompts, names, repeat, with_peft=True) -> dict:
-    """(a) and (b) on one model: seconds for ROWS rows x NEW_TOKENS tokens, and the ratios."""
+    """(a) and (b) on one model: seconds for ROWS rows x NEW_TOKENS tokens, and the ratios.
+
+    The contenders run in turn, round after round (after one warm-up round), so that a
+    busy spell on the machine falls on all of them: each one's seconds are its fastest
+    round, each ratio the median of the per-round ratios.
+    """
+    import statistics
+
     mixed = [names[i % len(names)] for i in range(len(prompts))]
     tokenizer.padding_side = "left"
-    r = {"model": label, "rows": len(prompts), "new_tokens": NEW_TOKENS, "adapters_in_batch": len(set(mixed))}
-    r["engine_base_s"] = best_of(lambda: engine_generate(engine, prompts, ["base"] * len(prompts), NEW_TOKENS), repeat)
-    r["engine_mixed_s"] = best_of(lambda: engine_generate(engine, prompts, mixed, NEW_TOKENS), repeat)
-    r["hf_generate_base_s"] = best_of(lambda: hf_generate(hf_base, tokenizer, prompts, NEW_TOKENS), repeat)
-    r["engine_mixed_over_base"] = r["engine_mixed_s"] / r["engine_base_s"]
-    r["engine_base_speed_vs_generate"] = r["hf_generate_base_s"] / r["engine_base_s"]
+
+    def peft_base():
+        with peft.disable_adapter():
+            hf_generate(peft, tokenizer, prompts, NEW_TOKENS)
+
+    runs = {"engine_base": lambda: engine_generate(engine, prompts, ["base"] * len(prompts), NEW_TOKENS),
+            "engine_mixed": lambda: engine_generate(engine, prompts, mixed, NEW_TOKENS),
+            "hf_generate_base": lambda: hf_generate(hf_base, tokenizer, prompts, NEW_TOKENS)}
     if with_peft:
-        def peft_base():
-            with peft.disable_adapter():
-                hf_generate(peft, tokenizer, prompts, NEW_TOKENS)
-        r["peft_base_s"] = best_of(peft_base, repeat)
-        r["peft_mixed_s"] = best_of(lambda: hf_generate(peft, tokenizer, prompts, NEW_TOKENS, adapter_names=mixed), repeat)
-        r["peft_mixed_over_base"] = r["peft_mixed_s"] / r["peft_base_s"]
-        r["engine_mixed_speedup_over_peft_mixed"] = r["peft_mixed_s"] / r["engine_mixed_s"]
+        runs["peft_base"] = peft_base
+        runs["peft_mixed"] = lambda: hf_generate(peft, tokenizer, prompts, NEW_TOKENS, adapter_names=mixed)
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for round_ in range(repeat + 1):
+        for name, fn in runs.items():
+            started = time.perf_counter()
+            fn()
+            if round_:
+                times[name].append(time.perf_counter() - started)
+
+    def ratio(a: str, b: str) -> float:
+        return statistics.median(x / y for x, y in zip(times[a], times[b]))
+
+    r = {"model": label, "rows": len(prompts), "new_tokens": NEW_TOKENS, "adapters_in_batch": len(set(mixed))}
+    r.update({f"{name}_s": min(t) for name, t in times.items()})
+    r["engine_mixed_over_base"] = ratio("engine_mixed", "engine_base")
+    r["engine_base_speed_vs_generate"] = ratio("hf_generate_base", "engine_base")
+    if with_peft:
+        r["peft_mixed_over_base"] = ratio("peft_mixed", "peft_base")
+        r["engine_mixed_speedup_over_peft_mixed"] = ratio("peft_mixed", "engine_mixed")
     return r
 
 
@@ -375,7 +408,7 @@ def run(args) -> dict:
     report["compare"] = compare_section(engine, prompts[0], names[0], repeat)
     demo_base = load_base_model(prof, device=args.device)
     paths = [catalog.task(k).adapters["demo"].source for k in names]
-    demo_peft = peft_model(demo_base, names, paths)
+    demo_peft = peft_model(load_base_model(prof, device=args.device), names, paths)
 
     print("(a, b) demo model ...", flush=True)
     report["batch"] = [batch_section("demo (2.4M)", engine, demo_base, demo_peft, tokenizer, prompts, names, repeat)]
@@ -398,12 +431,11 @@ def run(args) -> dict:
     report["op"] = op_section(repeat)
 
     if not args.skip_150m:
-        base = random_model(SHAPES_150M, torch.float32, args.device or "cpu", None)
         for mix in MIXES:
             print(f"(a, b) 150M random model, {mix} adapters ...", flush=True)
-            report["batch"].append(random_section(f"Mistral-shaped 150M, {mix} mix", base, tokenizer, prompts, repeat,
+            make = lambda: random_model(SHAPES_150M, torch.float32, args.device or "cpu", None)  # noqa: E731
+            report["batch"].append(random_section(f"Mistral-shaped 150M, {mix} mix", make, tokenizer, prompts, repeat,
                                                   mix=mix))
-        del base
     return report
 
 
@@ -450,35 +482,31 @@ def mistral_run(args) -> dict:
     for dtype_name, quantize in args.mistral_shapes:
         dtype = {"bf16": torch.bfloat16, "fp32": torch.float32}[dtype_name]
         label = f"Mistral-7B shapes, {dtype_name}{' NF4' if quantize else ''}"
-        print(f"{label}: building the model ...", flush=True)
-        base = random_model(SHAPES_7B, dtype, device, quantize)
+        make = lambda: random_model(SHAPES_7B, dtype, device, quantize)  # noqa: E731
         for mix, n in args.mistral_mixes:
             print(f"{label}, {n} adapters, {mix} mix ...", flush=True)
             profile = Path(args.out).with_name(f"profile-{dtype_name}{'-nf4' if quantize else ''}-{mix}-{n}.txt")
-            report["batch"].append(random_section(f"{label}, {n} {mix}", base, tokenizer, prompts, args.repeat or 2,
+            report["batch"].append(random_section(f"{label}, {n} {mix}", make, tokenizer, prompts, args.repeat or 2,
                                                   mix=mix, n_adapters=n, with_peft=n <= N_ADAPTERS and n > 1,
                                                   profile_to=profile if (mix, n) == ("lora-land", N_ADAPTERS) else None))
             Path(args.out).parent.mkdir(parents=True, exist_ok=True)
             Path(args.out).write_text(json.dumps(report, indent=2) + "\n")  # what is done survives a cut-off run
-        del base
-        gc.collect()
-        if torch.cuda.is_available():
-            torch.cuda.empty_cache()
     return report
 
 
-def random_section(label, model, tokenizer, prompts, repeat, mix="varied", n_adapters=N_ADAPTERS, with_peft=True,
+def random_section(label, make_model, tokenizer, prompts, repeat, mix="varied", n_adapters=N_ADAPTERS, with_peft=True,
                    profile_to: Path | None = None):
-    """(a, b) on a random model: the engine serves a copy of `model` (it wraps its layers); PEFT another.
+    """(a, b) on a random model: `make_model()` builds the same weights (seeded) for the engine, the baseline and PEFT.
 
     With `profile_to`, one more mixed batch runs under torch.profiler and its op table is written there.
     """
+    model = make_model()
     params = sum(p.numel() for p in model.parameters())
     with tempfile.TemporaryDirectory(prefix="lora-land-bench-") as tmp:
         paths = write_random_adapters(model, Path(tmp), n_adapters, base_name="random", mix=mix)
         names = [p.name for p in paths]
-        peft = peft_model(model, names, paths) if with_peft else None  # PEFT wraps a copy of its own
-        served = copy.deepcopy(model)
+        peft = peft_model(make_model(), names, paths) if with_peft else None
+        served = make_model()  # the engine wraps its model's layers
         engine = Engine(served, tokenizer, base_name="random", max_adapters=n_adapters, limits=Limits(max_rows=ROWS))
         for name, path in zip(names, paths):
             engine.add_adapter(name, str(path))
