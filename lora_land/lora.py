@@ -53,13 +53,16 @@ class GroupPlan:
 
     Rows of the same stack entry form a group of up to `M` tokens; the op computes the
     (G, M, in) block in two batched matmuls. `src[p]` is the token of x (flattened to
-    N * T rows) at grouped place p (N * T, a zero row: padding), `dest[p]` the token of y
-    it adds into (padding adds its exact zeros to the first). `entries` holds each group's stack entry, or None when the
+    N * T rows) at grouped place p (N * T, a zero row: padding); `back[j]` is the grouped
+    place of member token `tokens[j]` of y (`tokens` None: every token, in order). Adding
+    back is a gather and an add, not a scatter-add: on a busy CPU `index_add_` ran up to
+    100x slower. `entries` holds each group's stack entry, or None when the
     groups are the stack's entries in order (the weights are read in place, not copied).
     """
 
     src: torch.Tensor  # (G * M,) long
-    dest: torch.Tensor  # (G * M,) long
+    back: torch.Tensor  # (K,) long
+    tokens: torch.Tensor | None  # (K,) long
     entries: torch.Tensor | None  # (G,) long
     G: int
     M: int
@@ -103,14 +106,18 @@ def plan_rows(entries: list[int], T: int, size: int, device=None, grouped: bool 
         M = -(-len(members) // len(by_entry))
         groups = [rows[k : k + M] for e in sorted(by_entry) for rows in [by_entry[e]] for k in range(0, len(rows), M)]
         in_place = False
-    src, dest = [], []
+    src, place = [], {}
     for rows in groups:  # token t of row i is x's row i * T + t; padding reads the zero row after the last
-        pad = (M - len(rows)) * T
-        src += [i * T + t for i in rows for t in range(T)] + [len(entries) * T] * pad
-        dest += [i * T + t for i in rows for t in range(T)] + [0] * pad
+        for i in rows:
+            for t in range(T):
+                place[i * T + t] = len(src)
+                src.append(i * T + t)
+        src += [len(entries) * T] * ((M - len(rows)) * T)
+    tokens = sorted(place)
+    every = len(tokens) == len(entries) * T
     order = None if in_place else torch.tensor([entries[rows[0]] for rows in groups], device=device)
-    return GroupPlan(src=torch.tensor(src, device=device), dest=torch.tensor(dest, device=device), entries=order,
-                     G=len(groups), M=M * T)
+    return GroupPlan(src=torch.tensor(src, device=device), back=torch.tensor([place[j] for j in tokens], device=device),
+                     tokens=None if every else torch.tensor(tokens, device=device), entries=order, G=len(groups), M=M * T)
 
 
 def lora_hidden(x: torch.Tensor, A: torch.Tensor, plan: GroupPlan | GatherPlan) -> torch.Tensor:
@@ -129,10 +136,18 @@ def lora_add_(y: torch.Tensor, h: torch.Tensor, B: torch.Tensor, plan: GroupPlan
     """y (N, T, out) += each member row's h @ B, in place. h from `lora_hidden`; B (L, R, out)."""
     if isinstance(plan, GatherPlan):
         update = torch.bmm(h, B.index_select(0, plan.entries)).to(y.dtype)  # (k, T, out)
-        return y.add_(update) if plan.rows is None else y.index_add_(0, plan.rows, update)
+        return _add_rows(y, plan.rows, update)
     update = torch.bmm(h, B if plan.entries is None else B.index_select(0, plan.entries))  # (G, M, out)
-    y.view(-1, y.shape[-1]).index_add_(0, plan.dest, update.view(plan.G * plan.M, -1).to(y.dtype))
+    update = update.view(plan.G * plan.M, -1).index_select(0, plan.back).to(y.dtype)  # (K, out)
+    _add_rows(y.view(-1, y.shape[-1]), plan.tokens, update)
     return y
+
+
+def _add_rows(y: torch.Tensor, rows: torch.Tensor | None, update: torch.Tensor) -> torch.Tensor:
+    """y[rows] += update in place (rows None: all of y); rows are distinct."""
+    if rows is None:
+        return y.add_(update)
+    return y.index_copy_(0, rows, y.index_select(0, rows) + update)
 
 
 def batched_lora(x: torch.Tensor, A: torch.Tensor, B: torch.Tensor, entries: list[int],

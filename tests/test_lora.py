@@ -64,6 +64,7 @@ def test_decode_reads_the_stacks_in_place_when_most_entries_are_used():
     assert even.entries is None and (even.G, even.M) == (L, 2)  # no weight is copied
     few = plan_rows([3, 3, 5, -1], 1, L)
     assert few.entries.tolist() == [3, 5] and few.M == 2 and few.src.tolist() == [0, 1, 2, 4]
+    assert few.back.tolist() == [0, 1, 2] and few.tokens.tolist() == [0, 1, 2]  # row 3 is not a member
     crowded = plan_rows([0] * 6 + [1, 2], 1, L)  # one adapter's six rows are split, not every group padded to six
     assert crowded.G * crowded.M < 3 * 6 and crowded.entries.tolist().count(0) > 1
     assert plan_rows([-1, -1], 1, L) is None and plan_rows([2, -1], 5, L).rows.tolist() == [0]
