@@ -8,8 +8,9 @@ demo, minutes for Mistral-7B) while /health says "loading" and the API answers 5
 Every generation is logged in the SQLite file given by --db.
 
 Environment (for hosted Spaces and containers): LORA_LAND_CONFIG, LORA_LAND_PROFILE,
-LORA_LAND_DB, LORA_LAND_API_KEY, and the host and port from LORA_LAND_HOST / LORA_LAND_PORT,
-or the GRADIO_SERVER_NAME / GRADIO_SERVER_PORT (or PORT) a hosting platform sets.
+LORA_LAND_DB, LORA_LAND_API_KEY, LORA_LAND_API_BASE_TWIN (1 or 0), and the host and port
+from LORA_LAND_HOST / LORA_LAND_PORT, or the GRADIO_SERVER_NAME / GRADIO_SERVER_PORT (or
+PORT) a hosting platform sets.
 """
 
 from __future__ import annotations
@@ -35,6 +36,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--db", default=env("LORA_LAND_DB", "lora_land.db"), help="the SQLite log")
     parser.add_argument("--api-key", default=env("LORA_LAND_API_KEY") or None,
                         help="require `Authorization: Bearer KEY` on /v1 (the page stays open)")
+    parser.add_argument("--api-base-twin", action=argparse.BooleanOptionalAction,
+                        default=flag(env("LORA_LAND_API_BASE_TWIN"), True),
+                        help="run the base model beside each API request, for the log (the page always does); "
+                             "off: API rows have no base answer and cost one row, not two")
     parser.add_argument("--device", default=None, help="override the profile's device (cpu, cuda)")
     parser.add_argument("--max-rows", type=int, default=int(env("LORA_LAND_MAX_ROWS") or 32),
                         help="rows in one batch; the memory plan may lower it to fit")
@@ -42,6 +47,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="positions per row (default: the model's); the memory plan may lower it to fit")
     parser.add_argument("--log-level", default=env("LORA_LAND_LOG_LEVEL", "info"))
     return parser.parse_args(argv)
+
+
+def flag(value: str | None, default: bool) -> bool:
+    """An on/off environment variable: 1/true/yes/on or 0/false/no/off; unset or empty is the default."""
+    if value is None or not value.strip():
+        return default
+    word = value.strip().lower()
+    if word in ("1", "true", "yes", "on"):
+        return True
+    if word in ("0", "false", "no", "off"):
+        return False
+    raise SystemExit(f"error: {value!r} is not on or off (use 1/0, true/false, yes/no, on/off)")
 
 
 def build_app(service, *, api_key: str | None = None):
@@ -141,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     store = Store(args.db)
-    service = Service(catalog, args.profile, store)
+    service = Service(catalog, args.profile, store, base_beside_api=args.api_base_twin)
     app = build_app(service, api_key=args.api_key)
     from lora_land.engine import Limits
 

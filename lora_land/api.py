@@ -9,14 +9,19 @@
 `model` is an adapter's name or "base". A completion's prompt is raw text; a chat's user
 turns go through the task's template (`Service.chat_prompt`; a multi-field task reads
 `field: value` lines). Sampling is greedy unless `temperature` is set above 0. Every
-request is logged by the service with the base model's answer beside it; the client
-gets the adapter's answer as soon as it is complete, while the base row runs on for the
-log. Streams are server-sent events; a client that goes away cancels its request.
+request is logged by the service, by default with the base model's answer beside it
+(`Service.base_beside_api`, app.py's `--no-api-base-twin` turns it off); the client gets
+the adapter's answer as soon as it is complete, while the base row runs on for the log.
+Streams are server-sent events; a client that goes away cancels its request.
 
 Every error has OpenAI's shape, `{"error": {"message", "type", "param", "code"}}`:
 400 bad parameters or JSON, `context_length_exceeded`; 401 `invalid_api_key`; 404
-`model_not_found`; 429 `rate_limit_exceeded` (the engine's queue is full); 500 the
-engine failed; 503 the model is loading or the engine has stopped.
+`model_not_found`; 413 `request_too_large` (a body over 8 MiB); 415
+`unsupported_media_type` (a body not sent as `application/json`); 429
+`rate_limit_exceeded` (the engine's queue is full); 500 the engine failed; 503 the model
+is loading or the engine has stopped. A refused request leaves no row in the log.
+`model` names only what GET /v1/models lists: it is never read as a path or a hub id.
+The API key is accepted only as `Authorization: Bearer <key>`, compared in constant time.
 
 This module reads and writes HTTP and nothing else: it knows no tensors, templates,
 SQL or Gradio, and the figures `/metrics` serves are monitoring.py's. The routes live in
@@ -28,7 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import secrets
+import hmac
 import threading
 import time
 from dataclasses import dataclass
@@ -39,6 +44,7 @@ from fastapi import Depends, Request
 from fastapi.responses import Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect
 
 from lora_land.monitoring import Metrics
 from lora_land.scheduler import (
@@ -50,6 +56,8 @@ DEFAULT_MAX_TOKENS = 64  # for "base"; a task's adapter defaults to the task's m
 FINISH = {"eos": "stop", "stop": "stop", "length": "length"}  # engine finish reason -> OpenAI's
 ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant"}
 NUMBER = (int, float)
+MAX_BODY_BYTES = 8 * 2**20  # far more than any prompt the context holds
+MAX_PROMPTS = 32  # prompts in one /v1/completions request: one batch's rows
 # Parameters that would change the answer and that the engine does not do, with the values that mean "unused".
 UNSUPPORTED = {
     "logprobs": (None, False),
@@ -122,10 +130,32 @@ class Call:
 
 
 async def read_body(request: Request) -> dict:
+    """The JSON object a POST carries: sent as `application/json`, at most MAX_BODY_BYTES, nested no deeper than
+    Python's recursion limit allows."""
+    kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if kind != "application/json":
+        # A web page can send a form or text/plain to a local server without asking first; JSON it cannot.
+        raise APIError(415, f"send the body as JSON with `Content-Type: application/json` (got {kind or 'none'!r})",
+                       "invalid_request_error", "unsupported_media_type")
+    raw, size = bytearray(), 0
     try:
-        body = json.loads(await request.body())
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size <= MAX_BODY_BYTES:
+                raw += chunk
+            # Past the limit the rest is read and dropped: a client still sending gets the 413, not a reset.
+    except ClientDisconnect:  # gone mid-body: nobody reads the answer, and nothing was started
+        raise APIError(499, "the client closed the connection before sending the whole request",
+                       "invalid_request_error", "client_closed_request") from None
+    if size > MAX_BODY_BYTES:
+        raise APIError(413, f"the request body is over {MAX_BODY_BYTES // 2**20} MiB", "invalid_request_error",
+                       "request_too_large")
+    try:
+        body = json.loads(raw)
     except ValueError as exc:  # includes a body that is not UTF-8
         raise invalid(f"the request body is not valid JSON: {exc}", code="invalid_json") from None
+    except RecursionError:
+        raise invalid("the request body is nested too deeply", code="invalid_json") from None
     if not isinstance(body, dict):
         raise invalid("the request body must be a JSON object", code="invalid_json")
     return body
@@ -205,6 +235,8 @@ def read_prompts(body: dict) -> list[str]:
     if not isinstance(prompts, list) or not prompts or not all(isinstance(p, str) for p in prompts):
         raise invalid("prompt must be a string or a non-empty list of strings (token ids are not supported)",
                       "prompt")
+    if len(prompts) > MAX_PROMPTS:
+        raise invalid(f"a request takes at most {MAX_PROMPTS} prompts, got {len(prompts)}", "prompt")
     if any(not p.strip() for p in prompts):
         raise invalid("the prompt is empty", "prompt")
     return prompts
@@ -245,6 +277,9 @@ def message_text(content, i: int, role: str) -> str:
 
 def start_runs(service: Service, kind: str, call: Call, prompts: list[str], fields) -> list[Run]:
     """Log and submit one run per prompt (blocking: tokenizes and writes the log); all or none."""
+    if len(prompts) > 1:  # one bad prompt refuses the request before any other is logged
+        for prompt in prompts:
+            service.check(call.model, prompt, call.params)
     runs: list[Run] = []
     try:
         for prompt in prompts:
@@ -420,7 +455,7 @@ async def require_key(request: Request) -> None:
     if not key:
         return
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not secrets.compare_digest(given.strip().encode(), key.encode()):
+    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), key.encode()):
         raise APIError(401, "missing or incorrect API key: send `Authorization: Bearer <key>`",
                        "invalid_request_error", "invalid_api_key", headers={"WWW-Authenticate": "Bearer"})
 

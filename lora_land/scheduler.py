@@ -58,6 +58,11 @@ class EngineClosed(EngineError):
     """The engine has shut down (or has not started)."""
 
 
+MAX_SEED = 2**63 - 1  # a seed is a 64-bit integer: torch's generator (and vLLM) take no larger
+MAX_STOPS = 16
+MAX_STOP_CHARS = 256  # every step checks each stop string against the answer's end: a long one would slow the batch
+
+
 @dataclass(frozen=True)
 class SamplingParams:
     """How one request generates. temperature 0 is greedy; top_k 0 and top_p 1 disable those filters."""
@@ -80,10 +85,13 @@ class SamplingParams:
             problems.append(f"top_p must be in (0, 1], got {self.top_p!r}")
         if not isinstance(self.top_k, int) or isinstance(self.top_k, bool) or self.top_k < 0:
             problems.append(f"top_k must be a non-negative integer, got {self.top_k!r}")
-        if self.seed is not None and (not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0):
-            problems.append(f"seed must be a non-negative integer, got {self.seed!r}")
-        if not all(isinstance(s, str) and s for s in self.stop) or len(self.stop) > 16:
-            problems.append("stop must be at most 16 non-empty strings")
+        if self.seed is not None and (not isinstance(self.seed, int) or isinstance(self.seed, bool)
+                                      or not 0 <= self.seed <= MAX_SEED):
+            problems.append(f"seed must be an integer from 0 to {MAX_SEED}, got {self.seed!r}")
+        if (not all(isinstance(s, str) and 0 < len(s) <= MAX_STOP_CHARS for s in self.stop)
+                or len(self.stop) > MAX_STOPS):
+            problems.append(f"stop must be at most {MAX_STOPS} non-empty strings of at most {MAX_STOP_CHARS} "
+                            "characters each")
         if problems:
             raise InvalidRequest("; ".join(problems))
 

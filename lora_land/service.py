@@ -276,11 +276,32 @@ class Service:
             raise InvalidRequest("the last message must be the user's")
         prefix = "".join(s.strip() + "\n\n" for s in system if s.strip())
         budget = self.engine.max_context - max_new_tokens
-        for dropped in range(len(turns)):
-            kept = turns[dropped:]
-            prompt = prefix + "".join(p + (a.strip() + "\n\n" if a is not None else "") for p, a in kept)
-            if self.engine.count_tokens(prompt) <= budget:
-                return prompt, dropped
+
+        def prompt_from(dropped: int) -> str:
+            return prefix + "".join(p + (a.strip() + "\n\n" if a is not None else "") for p, a in turns[dropped:])
+
+        def fits(dropped: int) -> bool:
+            return self.engine.count_tokens(prompt_from(dropped)) <= budget
+
+        # The fewest oldest turns to leave out. Going back from the newest turn in doubling steps,
+        # then halving the last step, a conversation of thousands of turns costs a few dozen token
+        # counts, each of a text about the size of the context, not one count of the whole per turn.
+        fit = len(turns) - 1  # how many to leave out, known to fit
+        if fits(fit):
+            too_few, step = -1, 1  # leaving out too_few turns does not fit (-1: there is no such count)
+            while fit > 0:
+                probe = max(fit - step, 0)
+                if not fits(probe):
+                    too_few = probe
+                    break
+                fit, step = probe, step * 2
+            while fit - too_few > 1:
+                middle = (fit + too_few) // 2
+                if fits(middle):
+                    fit = middle
+                else:
+                    too_few = middle
+            return prompt_from(fit), fit
         raise PromptTooLong(
             f"the last message alone is {self.engine.count_tokens(prefix + turns[-1][0])} tokens; with "
             f"max_new_tokens {max_new_tokens} it exceeds the model's context of {self.engine.max_context} tokens"
@@ -300,14 +321,10 @@ class Service:
         engine = self.engine
         prompt = clean_text(prompt)
         params = dict(params or {})
-        if adapter != BASE and adapter not in engine.adapters():
-            if adapter in self.catalog.tasks and adapter in engine.refused:
-                raise UnknownAdapter(f"the adapter {adapter!r} is not available: {engine.refused[adapter]}")
-            raise UnknownAdapter(f"no model named {adapter!r}; available: {', '.join(self.models())}")
         with_base = base and adapter != BASE
         # Checked (InvalidRequest / PromptTooLong) and queued (EngineBusy) before the row is written:
         # a refused request leaves no row, an accepted one always has one.
-        requests = [engine.make_request(prompt, adapter, **params)]
+        requests = [self._request(adapter, prompt, params)]
         if with_base and base_prompt is not None:  # a chat's base column has its own history
             requests.append(engine.make_request(clean_text(base_prompt), BASE, **params))
         elif with_base:
@@ -323,6 +340,18 @@ class Service:
                 handle.cancel()
             raise
         return Run(self, row_id, dict(zip(SIDES, handles)))
+
+    def check(self, adapter: str, prompt: str, params: dict | None = None) -> None:
+        """Raise what `start` would raise for this request's adapter, prompt and parameters; submit and log nothing."""
+        self._request(adapter, clean_text(prompt), dict(params or {}))
+
+    def _request(self, adapter: str, prompt: str, params: dict):
+        engine = self.engine
+        if adapter != BASE and adapter not in engine.adapters():
+            if adapter in self.catalog.tasks and adapter in engine.refused:
+                raise UnknownAdapter(f"the adapter {adapter!r} is not available: {engine.refused[adapter]}")
+            raise UnknownAdapter(f"no model named {adapter!r}; available: {', '.join(self.models())}")
+        return engine.make_request(prompt, adapter, **params)
 
     def vote(self, row_id: int, vote: str) -> None:
         self.store.vote(row_id, vote)

@@ -240,7 +240,11 @@ class Store:
         return out.getvalue()
 
     def write_export(self, out, fmt: str, **filters) -> int:
-        """Write the rows as CSV or JSON Lines to a text file, a page at a time; returns how many."""
+        """Write the rows as CSV or JSON Lines to a text file, a page at a time; returns how many.
+
+        CSV is for spreadsheets, so a text cell that a spreadsheet would run as a formula gets
+        a leading `'` (see `spreadsheet_safe`); JSON Lines keeps every text exactly as logged.
+        """
         if fmt not in ("csv", "jsonl"):
             raise ValueError(f"export format must be 'csv' or 'jsonl', got {fmt!r}")
         writer = None
@@ -250,7 +254,7 @@ class Store:
         n = 0
         for row in self.rows(**filters):
             if writer is not None:
-                writer.writerow(row)
+                writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
             else:
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
             n += 1
@@ -329,6 +333,21 @@ def _json(value) -> str:
     except UnicodeEncodeError:
         text = json.dumps(value)
     return text
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    """A CSV cell that Excel, LibreOffice or Sheets shows as text, never runs: OWASP's CSV injection advice.
+
+    Text starting with = + - @ tab or carriage return gets a leading `'`; numbers and
+    other text pass unchanged. Prompts and answers are anyone's text, so an export opened
+    in a spreadsheet must not run `=HYPERLINK(...)` or `@SUM(...)` written into them.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _where(*, adapter=None, status=None, source=None) -> tuple[str, dict]:

@@ -28,6 +28,7 @@ CATALOG = load_catalog(ROOT / "adapters.yaml")
 SST2 = CATALOG.task("glue_sst2")
 STSB = CATALOG.task("glue_stsb")
 LONG = 900  # tokens: a generation that is still running when the test acts on it
+JSON = {"Content-Type": "application/json"}
 
 
 @contextmanager
@@ -351,12 +352,13 @@ def test_control_characters_and_odd_unicode_are_served(client, lora):
     for path, body in (("/completions", b'{"model": "base", "prompt": "hi \\ud800 there", "max_tokens": 4}'),
                        ("/chat/completions", b'{"model": "glue_sst2", "messages": [{"role": "user", '
                                              b'"content": "good \\ud800 film"}], "max_tokens": 4}')):
-        got = httpx.post(f"{lora.url}/v1{path}", content=body, headers={"Content-Type": "application/json"})
+        got = httpx.post(f"{lora.url}/v1{path}", content=body, headers=JSON)
         assert got.status_code == 200, got.text
         assert "\ufffd" in finished(lora.store, row_id(got.json()["id"]))["prompt"]
-    got = httpx.post(f"{lora.url}/v1/completions", content=b'{"model": "\\ud800", "prompt": "hi"}')
+    got = httpx.post(f"{lora.url}/v1/completions", content=b'{"model": "\\ud800", "prompt": "hi"}', headers=JSON)
     assert got.status_code == 404 and got.json()["error"]["code"] == "model_not_found"
-    got = httpx.post(f"{lora.url}/v1/completions", content=b'{"model": "base", "prompt": "hi", "stop": "\\udc00"}')
+    got = httpx.post(f"{lora.url}/v1/completions", content=b'{"model": "base", "prompt": "hi", "stop": "\\udc00"}',
+                     headers=JSON)
     assert got.status_code == 400 and got.json()["error"]["param"] == "stop"
 
 

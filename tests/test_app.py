@@ -32,6 +32,22 @@ def test_flags_and_the_environment_a_hosted_space_sets(monkeypatch):
     assert app.parse_args(["--port", "9000", "--db", "x.db"]).port == 9000
 
 
+def test_the_apis_base_twin_is_on_unless_the_flag_or_the_environment_turns_it_off(monkeypatch):
+    monkeypatch.delenv("LORA_LAND_API_BASE_TWIN", raising=False)
+    assert app.parse_args([]).api_base_twin is True
+    assert app.parse_args(["--no-api-base-twin"]).api_base_twin is False
+    for off in ("0", "false", "No", " off "):
+        monkeypatch.setenv("LORA_LAND_API_BASE_TWIN", off)
+        assert app.parse_args([]).api_base_twin is False
+        assert app.parse_args(["--api-base-twin"]).api_base_twin is True  # the flag wins over the environment
+    for on in ("1", "true", "yes", "ON", ""):
+        monkeypatch.setenv("LORA_LAND_API_BASE_TWIN", on)
+        assert app.parse_args([]).api_base_twin is True
+    monkeypatch.setenv("LORA_LAND_API_BASE_TWIN", "maybe")
+    with pytest.raises(SystemExit, match="'maybe' is not on or off"):
+        app.parse_args([])
+
+
 def test_an_unknown_profile_is_a_clear_error(capsys):
     assert app.main(["--profile", "gpt-5", "--db", ":memory:"]) == 2
     assert "gpt-5" in capsys.readouterr().err

@@ -147,7 +147,10 @@ def test_bad_requests_are_refused_before_queueing(engine):
         (InvalidRequest, dict(prompt=text, adapter="base", max_new_tokens=0), "max_new_tokens"),
         (InvalidRequest, dict(prompt=text, adapter="base", top_k=1.5), "top_k"),
         (InvalidRequest, dict(prompt=text, adapter="base", seed=-3), "seed"),
+        (InvalidRequest, dict(prompt=text, adapter="base", seed=2**64, temperature=1), "seed"),
         (InvalidRequest, dict(prompt=text, adapter="base", stop=[""]), "stop"),
+        (InvalidRequest, dict(prompt=text, adapter="base", stop=["x" * 257]), "256 characters"),
+        (InvalidRequest, dict(prompt=text, adapter="base", stop=[str(i) for i in range(17)]), "at most 16"),
         (InvalidRequest, dict(prompt=text, adapter="base", best_of=2), "unknown parameter"),
         (PromptTooLong, dict(prompt="word " * 2000, adapter="base"), "exceeds the model's context"),
     ]
@@ -155,6 +158,14 @@ def test_bad_requests_are_refused_before_queueing(engine):
         with pytest.raises(error, match=says):
             engine.submit(**kwargs)
     assert engine.stats()["queued"] == 0
+
+
+def test_the_largest_seed_samples_beside_other_requests(engine):
+    """A seed at the top of its range reaches torch's generator; the row beside it is unharmed."""
+    beside = engine.submit(prompt("glue_sst2"), "glue_sst2", max_new_tokens=8)
+    top = engine.submit(prompt("glue_sst2"), "base", max_new_tokens=8, temperature=1.0, seed=2**63 - 1, ignore_eos=True)
+    assert top.result(60).finish_reason == "length" and top.result().tokens_out == 8
+    assert beside.result(60).finish_reason in ("eos", "length")
 
 
 def test_a_bad_adapter_is_refused_while_requests_keep_running(engine, tmp_path):

@@ -79,6 +79,21 @@ def test_chat_prompt_applies_the_template_to_each_turn_and_drops_old_turns(servi
     assert base_prompt == "Be brief.\n\nHello"
 
 
+def test_the_turns_left_out_are_the_fewest_that_fit(service):
+    """The search for how many old turns to leave out agrees with leaving out one more at a time."""
+    for turns in (1, 2, 3, 7, 40):
+        for words in (5, 60, 300):
+            messages = []
+            for i in range(turns):
+                messages += [{"role": "user", "content": f"film {i} " + "word " * (words * (i % 3))},
+                             {"role": "assistant", "content": str(i % 2)}]
+            messages.append({"role": "user", "content": "short"})
+            prompt, dropped = service.chat_prompt("glue_sst2", messages, 4)
+            # a conversation that starts `d` turns later fits whole exactly when leaving out d turns fits
+            fewest = next(d for d in range(turns + 1) if service.chat_prompt("glue_sst2", messages[2 * d:], 4)[1] == 0)
+            assert dropped == fewest and prompt == service.chat_prompt("glue_sst2", messages[2 * fewest:], 4)[0]
+
+
 def test_a_run_gives_the_engines_answers_and_completes_its_row(service, catalog, engine):
     task = catalog.tasks["glue_sst2"]
     prompt, fields = service.render("glue_sst2", task.examples[0])

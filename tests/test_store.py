@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from lora_land.store import MIGRATIONS, Store, migrate, percentile
+from lora_land.store import MIGRATIONS, Store, migrate, percentile, spreadsheet_safe
 
 EXPECTED_COLUMNS = {
     "id": "INTEGER", "created": "TEXT", "finished": "TEXT", "source": "TEXT", "kind": "TEXT", "adapter": "TEXT",
@@ -149,6 +149,26 @@ def test_export_csv_and_jsonl(tmp_path):
     assert [r["id"] for r in searched] == [str(row_id)] and set(searched[0]) == set(EXPECTED_COLUMNS)
     with pytest.raises(ValueError, match="csv"):
         store.export("xml")
+
+
+FORMULAS = ["=HYPERLINK(\"http://x\",\"click\")", "+1+1", "-2+3", "@SUM(A1:A2)", "\t=1+1", "\r=1+1"]
+
+
+@pytest.mark.parametrize("text", FORMULAS)
+def test_a_csv_export_shows_formula_like_text_as_text(tmp_path, text):
+    """OWASP's CSV injection advice: a cell a spreadsheet would run as a formula starts with a `'`."""
+    store = Store(tmp_path / "log.db")
+    row_id = begin(store, prompt=text)
+    store.finish(row_id, status="complete", tuned=done(text), base=done("0.5"), error=text)
+    (row,) = csv.DictReader(io.StringIO(store.export("csv")))
+    assert row["prompt"] == row["output"] == row["error"] == "'" + text
+    assert row["base_output"] == "0.5" and row["tokens_out"] == "3" and row["id"] == str(row_id)
+    assert json.loads(store.export("jsonl"))["prompt"] == text  # JSON Lines keeps the text as logged
+
+
+def test_csv_cells_that_cannot_run_pass_unchanged():
+    for value in ("a = b", "1-2", "", None, -3, -0.5, "'=quoted already"):
+        assert spreadsheet_safe(value) == value
 
 
 def test_per_adapter_stats_and_timeline(tmp_path):
