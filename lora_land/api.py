@@ -16,7 +16,8 @@ log. Streams are server-sent events; a client that goes away cancels its request
 Every error has OpenAI's shape, `{"error": {"message", "type", "param", "code"}}`:
 400 bad parameters or JSON, `context_length_exceeded`; 401 `invalid_api_key`; 404
 `model_not_found`; 429 `rate_limit_exceeded` (the engine's queue is full); 500 the
-engine failed; 503 the model is loading or the engine has stopped.
+engine failed; 503 the model is loading, the engine has stopped, or the log cannot be
+written (`log_unavailable`).
 
 This module reads and writes HTTP and nothing else: it knows no tensors, templates,
 SQL or Gradio, and the figures `/metrics` serves are monitoring.py's. The routes live in
@@ -44,7 +45,7 @@ from lora_land.monitoring import Metrics
 from lora_land.scheduler import (
     Completion, EngineBusy, EngineClosed, EngineError, InvalidRequest, PromptTooLong, UnknownAdapter,
 )
-from lora_land.service import BASE, NotReady, Run, Service, clean_text
+from lora_land.service import BASE, NotLogged, NotReady, Run, Service, clean_text
 
 DEFAULT_MAX_TOKENS = 64  # for "base"; a task's adapter defaults to the task's max_new_tokens
 FINISH = {"eos": "stop", "stop": "stop", "length": "length"}  # engine finish reason -> OpenAI's
@@ -98,6 +99,8 @@ def refusal(exc: EngineError) -> APIError:
         return APIError(429, str(exc), "rate_limit_exceeded", "rate_limit_exceeded", headers={"Retry-After": "1"})
     if isinstance(exc, NotReady):
         return APIError(503, str(exc), "service_unavailable", "model_loading", headers={"Retry-After": "5"})
+    if isinstance(exc, NotLogged):
+        return APIError(503, str(exc), "service_unavailable", "log_unavailable", headers={"Retry-After": "5"})
     if isinstance(exc, EngineClosed):
         return APIError(503, str(exc), "service_unavailable", "engine_closed")
     return APIError(500, str(exc), "server_error")
@@ -567,8 +570,9 @@ def health(service: Service) -> Response:
     if down:
         return json_response({"status": "error", **body, "error": down}, 503)
     stats = engine.stats()
+    # The model serves; a log that cannot be written (new requests are refused with 503) is named here.
     return json_response({"status": "ok", **body, "adapters": len(engine.adapters()), "queued": stats["queued"],
-                          "running": stats["running"]})
+                          "running": stats["running"], "log": service.store.problem or "ok"})
 
 
 # --- installing -----------------------------------------------------------------------
