@@ -441,9 +441,11 @@ def model_card(service: Service, name: str) -> dict:
 
 
 async def list_models(request: Request) -> Response:
-    """The base model and every loaded adapter."""
+    """The base model and every loaded adapter; `refused` names the catalog's adapters that are not served, and why."""
     service = the_service(request)
-    return json_response({"object": "list", "data": [model_card(service, m) for m in service.models()]})
+    refused = [{"id": name, "error": why} for name, why in sorted(getattr(service.engine, "refused", {}).items())]
+    return json_response({"object": "list", "data": [model_card(service, m) for m in service.models()],
+                          "refused": refused})
 
 
 async def get_model(request: Request, model_id: str) -> Response:
