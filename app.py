@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sqlite3
 import sys
 import threading
 import time
@@ -149,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from lora_land.catalog import CatalogError, load_catalog
     from lora_land.service import Service
-    from lora_land.store import Store
+    from lora_land.store import LogUnavailable, Store
 
     try:
         catalog = load_catalog(args.config)
@@ -157,7 +158,12 @@ def main(argv: list[str] | None = None) -> int:
     except CatalogError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    store = Store(args.db)
+    try:
+        store = Store(args.db)
+    except (LogUnavailable, sqlite3.Error, OSError) as exc:
+        print(f"error: {exc}: every request is logged there, so the app cannot start (--db names the file)",
+              file=sys.stderr)
+        return 2
     service = Service(catalog, args.profile, store, base_beside_api=args.api_base_twin)
     app = build_app(service, api_key=args.api_key)
     from lora_land.engine import Limits

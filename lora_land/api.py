@@ -19,7 +19,8 @@ Every error has OpenAI's shape, `{"error": {"message", "type", "param", "code"}}
 `model_not_found`; 413 `request_too_large` (a body over 8 MiB); 415
 `unsupported_media_type` (a body not sent as `application/json`); 429
 `rate_limit_exceeded` (the engine's queue is full); 500 the engine failed; 503 the model
-is loading or the engine has stopped. A refused request leaves no row in the log.
+is loading, the engine has stopped, or the log cannot be written (`log_unavailable`). A
+refused request leaves no row in the log.
 `model` names only what GET /v1/models lists: it is never read as a path or a hub id.
 The API key is accepted only as `Authorization: Bearer <key>`, compared in constant time.
 
@@ -50,7 +51,7 @@ from lora_land.monitoring import Metrics
 from lora_land.scheduler import (
     Completion, EngineBusy, EngineClosed, EngineError, InvalidRequest, PromptTooLong, UnknownAdapter,
 )
-from lora_land.service import BASE, NotReady, Run, Service, clean_text
+from lora_land.service import BASE, NotLogged, NotReady, Run, Service, clean_text
 
 DEFAULT_MAX_TOKENS = 64  # for "base"; a task's adapter defaults to the task's max_new_tokens
 FINISH = {"eos": "stop", "stop": "stop", "length": "length"}  # engine finish reason -> OpenAI's
@@ -106,6 +107,8 @@ def refusal(exc: EngineError) -> APIError:
         return APIError(429, str(exc), "rate_limit_exceeded", "rate_limit_exceeded", headers={"Retry-After": "1"})
     if isinstance(exc, NotReady):
         return APIError(503, str(exc), "service_unavailable", "model_loading", headers={"Retry-After": "5"})
+    if isinstance(exc, NotLogged):
+        return APIError(503, str(exc), "service_unavailable", "log_unavailable", headers={"Retry-After": "5"})
     if isinstance(exc, EngineClosed):
         return APIError(503, str(exc), "service_unavailable", "engine_closed")
     return APIError(500, str(exc), "server_error")
@@ -473,9 +476,11 @@ def model_card(service: Service, name: str) -> dict:
 
 
 async def list_models(request: Request) -> Response:
-    """The base model and every loaded adapter."""
+    """The base model and every loaded adapter; `refused` names the catalog's adapters that are not served, and why."""
     service = the_service(request)
-    return json_response({"object": "list", "data": [model_card(service, m) for m in service.models()]})
+    refused = [{"id": name, "error": why} for name, why in sorted(getattr(service.engine, "refused", {}).items())]
+    return json_response({"object": "list", "data": [model_card(service, m) for m in service.models()],
+                          "refused": refused})
 
 
 async def get_model(request: Request, model_id: str) -> Response:
@@ -602,8 +607,9 @@ def health(service: Service) -> Response:
     if down:
         return json_response({"status": "error", **body, "error": down}, 503)
     stats = engine.stats()
+    # The model serves; a log that cannot be written (new requests are refused with 503) is named here.
     return json_response({"status": "ok", **body, "adapters": len(engine.adapters()), "queued": stats["queued"],
-                          "running": stats["running"]})
+                          "running": stats["running"], "log": service.store.problem or "ok"})
 
 
 # --- installing -----------------------------------------------------------------------

@@ -12,7 +12,8 @@ answers end, whether or not anyone is still reading them.
         ...
 
 The service knows nothing of Gradio or HTTP; it hands out text and raises the engine's
-errors (plus `NotReady` while the engine loads).
+errors (plus `NotReady` while the engine loads, and `NotLogged` while the log cannot be
+written: a request is refused rather than run unrecorded).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from typing import Callable, Iterator
 
 from lora_land.catalog import Catalog, Task
 from lora_land.scheduler import Completion, EngineError, InvalidRequest, PromptTooLong, RequestHandle, UnknownAdapter
-from lora_land.store import Store
+from lora_land.store import LogUnavailable, Store
 
 log = logging.getLogger(__name__)
 BASE = "base"
@@ -40,6 +41,10 @@ _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 class NotReady(EngineError):
     """The engine is still loading (or has shut down); try again shortly."""
+
+
+class NotLogged(EngineError):
+    """The log cannot be written (locked by another program, read-only, disk full); try again later."""
 
 
 def clean_text(text: str) -> str:
@@ -316,7 +321,8 @@ class Service:
               params: dict | None = None, base: bool = True, base_prompt: str | None = None) -> Run:
         """Check, log and submit a request; the base row runs beside the adapter's when `base` is set.
 
-        Raises, and logs nothing, if the request is invalid or the engine's queue is full.
+        Raises, and logs nothing, if the request is invalid, the engine's queue is full, or
+        the log cannot be written (`NotLogged`).
         """
         engine = self.engine
         prompt = clean_text(prompt)
@@ -335,9 +341,11 @@ class Service:
         try:
             row_id = self.store.begin(source=source, kind=kind, adapter=adapter, fields=fields or {}, prompt=prompt,
                                       params=logged, base=with_base)
-        except Exception:
+        except BaseException as exc:
             for handle in handles:
                 handle.cancel()
+            if isinstance(exc, LogUnavailable):
+                raise NotLogged(f"{exc}; the request was not run, try again later") from None
             raise
         return Run(self, row_id, dict(zip(SIDES, handles)))
 

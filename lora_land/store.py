@@ -4,6 +4,11 @@ One row per request, from the page or the API. The row is written when the reque
 accepted (status "incomplete") and completed when it ends ("complete", "error",
 "cancelled"), so a crash mid-answer leaves an incomplete row, never a missing one.
 
+A log that cannot be written (another program holds its write lock past `BUSY_SECONDS`,
+the file or its disk is read-only, the disk is full) raises `LogUnavailable` from `begin`,
+so the request is refused rather than run unrecorded; a row that was already accepted
+keeps its completion in memory and writes it as soon as the file takes writes again.
+
 The file is plain SQLite in WAL mode, made and read through sqlite-utils; it opens as-is
 in `sqlite-utils` and `datasette`. The schema is versioned by numbered migrations,
 recorded in the `_migrations` table (the pattern of simonw/llm).
@@ -16,14 +21,18 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
+import os
 import sqlite3
 import threading
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import sqlite_utils
 
+log = logging.getLogger(__name__)
 TABLE = "generations"
 STATUSES = ("incomplete", "complete", "error", "cancelled")
 VOTES = ("fine-tuned", "base", "tie", "both-bad")
@@ -36,6 +45,9 @@ SIDE_FIGURES = (
     ("total_seconds", "total_seconds"),
     ("tokens_per_second", "tokens_per_second"),
 )
+
+BUSY_SECONDS = 5.0  # the longest one write waits for the file (another program's lock) before giving up
+RETRY_SECONDS = 1.0  # how often completions kept in memory try the file again
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = []
 
@@ -113,6 +125,30 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
+class LogUnavailable(Exception):
+    """The log file cannot be written now; the message says why in words (locked, read-only, disk full)."""
+
+
+def unwritable(exc: sqlite3.OperationalError, path: str) -> str:
+    """Why SQLite could not write the log, as its operator would put it."""
+    text = str(exc)
+    if "locked" in text or "busy" in text:
+        return f"the log {path} is locked by another program"
+    if "full" in text:
+        return f"the disk holding the log {path} is full"
+    if "readonly" in text or not _writable(path):
+        return f"the log {path} is read-only"
+    return f"the log {path} cannot be written: {text}"
+
+
+def _writable(path: str) -> bool:
+    """Whether this process may write the file and create its -wal and -shm files beside it."""
+    if path == ":memory:":
+        return True
+    file = Path(path)
+    return os.access(file.parent, os.W_OK) and (not file.exists() or os.access(file, os.W_OK))
+
+
 class Store:
     """The generations log. Thread-safe: every call takes one lock around one connection."""
 
@@ -120,15 +156,97 @@ class Store:
         self.path = str(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+        try:
+            conn = sqlite3.connect(self.path, check_same_thread=False, timeout=BUSY_SECONDS)
+        except sqlite3.OperationalError as exc:
+            raise LogUnavailable(unwritable(exc, self.path)) from None
         self.db = sqlite_utils.Database(conn)
         self.lock = threading.Lock()
+        self.problem: str | None = None  # why the last write failed; None once a write succeeds
+        self.pending: dict[int, dict] = {}  # row id -> the completion that waits for the file to take writes
+        self._pending_lock = threading.Lock()
+        self._retrying: threading.Thread | None = None
+        self.failed_at = 0.0  # time.monotonic() of the last failed write
         with self.lock:
-            if self.path != ":memory:":
-                self.db.enable_wal()
-            migrate(self.db)
+            try:
+                if self.path != ":memory:":
+                    self.db.enable_wal()
+                migrate(self.db)
+                if conn.in_transaction:
+                    conn.commit()
+                conn.execute("begin immediate")  # can this process write here at all?
+                conn.execute("rollback")
+            except sqlite3.OperationalError as exc:  # a log that cannot be written is no log: say so at start
+                conn.close()
+                raise LogUnavailable(unwritable(exc, self.path)) from None
             self.table = self.db[TABLE]
             self.columns = list(self.table.columns_dict)
+
+    def _write(self, fn: Callable[[], Any], *, wait: bool = True) -> Any:
+        """`fn()` in one transaction, after any completions kept in memory; raise LogUnavailable if the file refuses.
+
+        `wait=False` is for writes worth skipping rather than waiting for: it gives up at
+        once when another thread or program holds the log.
+        """
+        if not self.lock.acquire(timeout=BUSY_SECONDS if wait else 0):
+            raise LogUnavailable(self.problem or f"the log {self.path} is busy")
+        try:
+            # While the file has just refused a write, try it once instead of waiting again:
+            # each request during an outage is answered at once, not after BUSY_SECONDS more.
+            patient = wait and (self.problem is None or time.monotonic() - self.failed_at > BUSY_SECONDS)
+            if not patient:
+                self.db.conn.execute("pragma busy_timeout = 0")
+            try:
+                self._flush()
+                with self.db.conn:
+                    result = fn()
+            except sqlite3.OperationalError as exc:
+                self.problem, self.failed_at = unwritable(exc, self.path), time.monotonic()
+                raise LogUnavailable(self.problem) from None
+            finally:
+                if not patient:
+                    self.db.conn.execute(f"pragma busy_timeout = {int(BUSY_SECONDS * 1000)}")
+            if self.problem is not None:
+                log.info("the log %s takes writes again", self.path)
+                self.problem = None
+            return result
+        finally:
+            self.lock.release()
+
+    def _flush(self) -> None:
+        """Write the completions kept in memory (the caller holds the lock)."""
+        with self._pending_lock:
+            waiting = list(self.pending.items())
+        for row_id, update in waiting:
+            with self.db.conn:
+                self.table.update(row_id, update)
+            with self._pending_lock:
+                self.pending.pop(row_id, None)
+        if waiting:
+            log.info("the log %s: %d completion(s) kept in memory are written", self.path, len(waiting))
+
+    def _keep(self, row_id: int, update: dict) -> None:
+        """Keep a completion the file refused; a thread tries the file again every RETRY_SECONDS until it is written."""
+        with self._pending_lock:
+            self.pending[row_id] = update
+            if self._retrying is not None and self._retrying.is_alive():
+                return
+            self._retrying = threading.Thread(target=self._retry, name="log-retry", daemon=True)
+            self._retrying.start()
+
+    def _retry(self) -> None:
+        while True:
+            time.sleep(RETRY_SECONDS)
+            with self._pending_lock:
+                if not self.pending:
+                    self._retrying = None
+                    return
+            try:
+                self._write(lambda: None, wait=False)
+            except LogUnavailable:
+                continue
+            except sqlite3.ProgrammingError:  # the store was closed
+                return
 
     # --- writing ------------------------------------------------------------------
 
@@ -149,15 +267,16 @@ class Store:
             "params": _json(params),
             "status": "incomplete",
         }
-        with self.lock, self.db.conn:
-            return self.table.insert(row).last_pk
+        return self._write(lambda: self.table.insert(row).last_pk)
 
     def progress(self, row_id: int, *, output: str | None = None, base_output: str | None = None) -> None:
-        """Save the answers so far (an interrupted request keeps what it had)."""
+        """Save the answers so far (an interrupted request keeps what it had); skipped while the log is busy."""
         update = {k: v for k, v in (("output", output), ("base_output", base_output)) if v is not None}
         if update:
-            with self.lock, self.db.conn:
-                self.table.update(row_id, update)
+            try:
+                self._write(lambda: self.table.update(row_id, update), wait=False)
+            except LogUnavailable:
+                pass  # the next save, or the completion, writes it
 
     def finish(self, row_id: int, *, status: str, tuned: Any = None, base: Any = None, error: str | None = None,
                batch_peak: int | None = None) -> None:
@@ -174,14 +293,18 @@ class Store:
         if tuned is not None:
             update["tokens_in"] = tuned.tokens_in
             update["queue_seconds"] = tuned.queue_seconds
-        with self.lock, self.db.conn:
-            self.table.update(row_id, update)
+        try:
+            self._write(lambda: self.table.update(row_id, update))
+        except LogUnavailable as exc:
+            log.warning("%s: generation %s keeps its completion in memory until it can be written", exc, row_id)
+            self._keep(row_id, update)
 
     def vote(self, row_id: int, vote: str) -> None:
         """Record which answer the person preferred; a later vote replaces an earlier one."""
         if vote not in VOTES:
             raise ValueError(f"vote must be one of {', '.join(VOTES)}; got {vote!r}")
-        with self.lock, self.db.conn:
+
+        def record() -> None:
             try:
                 row = self.table.get(row_id)
             except sqlite_utils.db.NotFoundError:
@@ -191,6 +314,8 @@ class Store:
             if row["status"] != "complete":
                 raise ValueError(f"generation {row_id} is {row['status']}: vote once both answers are complete")
             self.table.update(row_id, {"vote": vote, "voted": now()})
+
+        self._write(record)
 
     # --- reading ------------------------------------------------------------------
 
@@ -321,6 +446,14 @@ class Store:
         return out
 
     def close(self) -> None:
+        """Write what is kept in memory, if the file takes it, and close; what it refuses is logged as lost."""
+        try:
+            self._write(lambda: None)
+        except sqlite3.ProgrammingError:  # closed already
+            return
+        except LogUnavailable as exc:
+            log.error("%s: %d completion(s) kept in memory are lost (their rows stay incomplete)", exc,
+                      len(self.pending))
         with self.lock:
             self.db.conn.close()
 

@@ -18,7 +18,7 @@ import gradio as gr
 from lora_land.metrics import same_answer
 from lora_land.scheduler import EngineError
 from lora_land.service import NotReady
-from lora_land.store import VOTES
+from lora_land.store import VOTES, LogUnavailable
 from lora_land.ui.context import ALL, STREAM_INTERVAL, VOTE_LABELS, PageContext, _params, _plural, _refused, _refusing
 from lora_land.ui.details import AdapterDetails
 
@@ -132,7 +132,7 @@ class CompareTab:
             raise gr.Error("Run a prompt first, then vote on its answers.")
         try:
             self.service.vote(int(row_id), choice)
-        except ValueError as exc:
+        except (ValueError, LogUnavailable) as exc:
             raise gr.Error(str(exc)) from None
         return f"Thanks: your vote **{VOTE_LABELS[choice]}** is saved with generation #{int(row_id)}."
 

@@ -2,8 +2,9 @@
 
 `Page(service).blocks` is what the app mounts, with `CSS` and `THEME`. Each tab is built
 by its own module (compare, chat, history, stats) over one shared `PageContext`; this
-module only assembles them, watches the engine while it loads, and stops a session's
-runs when its page closes. It has no handler of any tab.
+module only assembles them, watches the engine while it loads (and the log while it
+cannot be written), and stops a session's runs when its page closes. It has no handler
+of any tab.
 """
 
 from __future__ import annotations
@@ -47,16 +48,19 @@ class Page:
         self.blocks = self._build()
 
     def banner(self) -> str:
-        """What the page says above the tabs while the model is not serving: loading, or why it cannot."""
-        if self.service.ready:
-            return ""
-        if self.service.load_error:
-            return f"⚠ **The model is not available.** {self.service.load_error}"
-        return "The model is loading…"
+        """What the page says above the tabs while it cannot run: the model loading or failed, or the log unwritable."""
+        if not self.service.ready:
+            if self.service.load_error:
+                return f"⚠ **The model is not available.** {self.service.load_error}"
+            return "The model is loading…"
+        if self.service.store.problem:
+            return (f"⚠ **Runs are refused: {self.service.store.problem}.** History and Stats still show the log; "
+                    "runs work again once it can be written.")
+        return ""
 
     def watch(self):
-        """The banner, and whether to look again: until the engine is ready or has failed."""
-        waiting = not self.service.ready and not self.service.load_error
+        """The banner, and whether to look again: until the engine is ready or failed, and while the log is refused."""
+        waiting = (not self.service.ready and not self.service.load_error) or self.service.store.problem is not None
         return self.banner(), gr.Timer(active=waiting)
 
     def _build(self) -> gr.Blocks:
