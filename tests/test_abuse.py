@@ -463,14 +463,6 @@ def test_slow_clients_holding_sockets_do_not_delay_others(abused):
 
 
 @pytest.fixture(scope="module")
-def twin(tmp_path_factory):
-    """The app as it starts by default: API requests run the base row too (no audit hook, no key)."""
-    server = start_app(tmp_path_factory.mktemp("twin"))
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="module")
 def no_twin(tmp_path_factory):
     server = start_app(tmp_path_factory.mktemp("no-twin"), "--no-api-base-twin")
     yield server
@@ -489,8 +481,8 @@ def alone(server) -> dict:
     return wait_row(server.db, row_of(r))
 
 
-def test_api_rows_have_a_base_answer_by_default(twin):
-    row = alone(twin)
+def test_api_rows_have_a_base_answer_by_default(app_server):  # the app as it starts by default
+    row = alone(app_server)
     assert row["base_output"] is not None and row["base_tokens_out"] == 8 and row["base_finish_reason"] == "length"
     assert row["batch_peak"] == 2  # the adapter's row and the base's
 
@@ -539,7 +531,8 @@ def cpu_seconds(server) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def test_what_the_base_twin_costs(twin, no_twin):
+def test_what_the_base_twin_costs(app_server, no_twin):
+    twin = app_server  # the default: API requests run the base row too
     """16 concurrent API completions of 32 tokens, with and without the base row; figures for the README."""
     burst(twin.url, 4)  # warm both
     burst(no_twin.url, 4)
