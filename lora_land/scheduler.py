@@ -3,7 +3,7 @@
 One `Scheduler` thread owns the model and the adapter slots. Between two decode steps it
 drops finished and cancelled rows, admits queued requests (within the limits on rows,
 tokens in flight and prefill tokens per step, and only while an adapter slot can be had),
-prefills the newcomers in one batch and then advances every running row by one token.
+prefills the newcomers (prompts of similar length together) and then advances every running row by one token.
 A short answer leaves the batch the step it ends; nobody waits for the longest row.
 
 Per row it samples with the request's own parameters (greedy, temperature, top-k, top-p,
