@@ -7,7 +7,7 @@ from transformers import MistralConfig
 from lora_land.__main__ import main
 from lora_land.memory import (GiB, MemoryPlanError, kv_bytes_per_position, plan_memory, slot_bytes, stack_bytes,
                               weight_bytes)
-from lora_land.rehearsal import LORA_LAND_SHAPE, MISTRAL_7B, linear_shapes
+from lora_land.rehearsal import MISTRAL_7B, linear_shapes
 
 CONFIG = MistralConfig(**MISTRAL_7B)
 BF16 = torch.bfloat16
