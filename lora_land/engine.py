@@ -26,7 +26,7 @@ from pathlib import Path
 
 import torch
 
-from lora_land.lora import AdapterError, AdapterWeights, SlotBank, read_adapter
+from lora_land.lora import AdapterError, AdapterWeights, read_adapter
 from lora_land.memory import MemoryPlan, MemoryPlanError, free_bytes, plan_memory, stack_bytes
 from lora_land.model import BatchedModel, model_context
 from lora_land.scheduler import (
@@ -43,6 +43,7 @@ from lora_land.scheduler import (
     Scheduler,
     UnknownAdapter,
 )
+from lora_land.slots import SlotBank
 
 __all__ = [
     "AdapterError", "Completion", "Engine", "EngineBusy", "EngineClosed", "EngineError", "InvalidRequest",

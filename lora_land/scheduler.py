@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from lora_land.lora import SlotBank
+from lora_land.slots import SlotBank
 from lora_land.model import BatchedModel
 
 log = logging.getLogger(__name__)

@@ -9,14 +9,9 @@ from peft import LoraConfig, get_peft_model
 from safetensors.torch import save_file
 from transformers import MistralConfig, MistralForCausalLM
 
-from lora_land.lora import (
-    AdapterError,
-    SlotBank,
-    batched_lora,
-    batched_lora_reference,
-    plan_rows,
-    read_adapter,
-)
+from lora_land.lora import AdapterError, read_adapter
+from lora_land.lora_ops import batched_lora, batched_lora_reference, lora_rows, plan_rows, row_entries
+from lora_land.slots import SlotBank
 
 L, R, IN, OUT = 8, 8, 24, 40  # stack entries, rank, layer shape
 
@@ -55,6 +50,9 @@ def test_batched_lora_matches_the_reference(mix, T, n):
     torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-5)
     for grouped in (True, False):  # the way the engine does not take for this T gives the same
         torch.testing.assert_close(batched_lora(x, A, B, entries, grouped), expected, rtol=1e-5, atol=1e-5)
+    by_row = lora_rows(x, A, B, *row_entries(entries))  # the compiled decode step's form
+    torch.testing.assert_close(by_row, expected, rtol=1e-5, atol=1e-5)
+    assert torch.all(by_row[torch.tensor(entries) < 0] == 0)
     assert torch.all(got[torch.tensor(entries) < 0] == 0)  # rows that are not members get exact zeros
 
 
@@ -235,11 +233,14 @@ def test_slot_bank_swaps_least_recently_used_and_never_a_held_slot(tiny, tmp_pat
 
 @pytest.mark.parametrize("rank_groups", [False, True], ids=["one stack per module", "a stack per rank"])
 @pytest.mark.parametrize("T", [5, 1], ids=["prefill", "decode"])
-def test_lora_linear_equals_peft_for_each_row(tiny, tmp_path, rank_groups, T):
+@pytest.mark.parametrize("fixed", [False, True], ids=["planned", "fixed shapes"])
+def test_lora_linear_equals_peft_for_each_row(tiny, tmp_path, rank_groups, T, fixed):
     """A batch whose rows use different adapters gives each row what PEFT gives it alone.
 
     The adapters differ in rank and targets: q and v hold the same two and share their A's,
     k, o, gate and up hold one, down holds two of different rank; a base row sits among them.
+    With fixed shapes (the compiled decode step's) the stacks hold an unused zero entry
+    and every row reads its own entry.
     """
     import copy
 
@@ -248,12 +249,13 @@ def test_lora_linear_equals_peft_for_each_row(tiny, tmp_path, rank_groups, T):
     peft_models = [make_adapter(model, base_dir, tmp_path / f"a{i}", r=r, targets=t, seed=i, **kw)
                    for i, (r, t, kw) in enumerate(configs)]
     ours = copy.deepcopy(model)
-    bank = SlotBank(ours, n_slots=3, device=torch.device("cpu"), dtype=torch.float32, rank_groups=rank_groups)
+    bank = SlotBank(ours, n_slots=3 + fixed, device=torch.device("cpu"), dtype=torch.float32,
+                    rank_groups=rank_groups, fixed=fixed)
     for i in range(3):
         bank.register(read_adapter(f"a{i}", str(tmp_path / f"a{i}"), ours, base_dir))
     slots = [bank.acquire(f"a{i}") for i in range(3)] + [0]
     ids = torch.randint(0, 64, (4, T))
-    bank.batch.set(slots, ids.shape[1])
+    bank.batch.set(slots, ids.shape[1], fixed=fixed)
     with torch.no_grad():
         got = ours(input_ids=ids).logits
         for row, pm in enumerate(peft_models):
@@ -261,3 +263,5 @@ def test_lora_linear_equals_peft_for_each_row(tiny, tmp_path, rank_groups, T):
         torch.testing.assert_close(got[3], model(input_ids=ids[3:4]).logits[0], rtol=1e-5, atol=1e-6)
     v = bank.layers["model.layers.1.self_attn.v_proj"]
     assert v.stacks and all(s.shared is not None for s in v.stacks)  # v's A's sit beside q's
+    assert all(s.A.shape[0] == (4 if fixed else len(s.members)) for s in v.stacks)
+    assert (v.rows is not None) == fixed
