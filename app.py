@@ -8,7 +8,7 @@ demo, minutes for Mistral-7B) while /health says "loading" and the API answers 5
 Every generation is logged in the SQLite file given by --db.
 
 Environment (for hosted Spaces and containers): LORA_LAND_CONFIG, LORA_LAND_PROFILE,
-LORA_LAND_DB, LORA_LAND_API_KEY, LORA_LAND_API_BASE_TWIN (1 or 0), and the host and port
+LORA_LAND_DB, LORA_LAND_API_KEY, LORA_LAND_API_BASE_TWIN and LORA_LAND_COMPILE (1 or 0), and the host and port
 from LORA_LAND_HOST / LORA_LAND_PORT, or the GRADIO_SERVER_NAME / GRADIO_SERVER_PORT (or
 PORT) a hosting platform sets.
 """
@@ -46,6 +46,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="rows in one batch; the memory plan may lower it to fit")
     parser.add_argument("--max-context", type=int, default=int(env("LORA_LAND_MAX_CONTEXT") or 0) or None,
                         help="positions per row (default: the model's); the memory plan may lower it to fit")
+    parser.add_argument("--compile", action=argparse.BooleanOptionalAction,
+                        default=flag(env("LORA_LAND_COMPILE"), False),
+                        help="run decode steps compiled by torch.compile (each new batch size compiles on first use; "
+                             "see the README's How fast)")
     parser.add_argument("--log-level", default=env("LORA_LAND_LOG_LEVEL", "info"))
     return parser.parse_args(argv)
 
@@ -116,7 +120,7 @@ def load_failure(profile, exc: BaseException) -> str:
     return f"the model failed to load: {type(exc).__name__}: {first}"
 
 
-def load_engine(service, config: str, profile: str, device: str | None, limits=None) -> None:
+def load_engine(service, config: str, profile: str, device: str | None, limits=None, compile: bool = False) -> None:
     """Load the base and the adapters, then attach the engine; a failure is kept for /health, the API and the page."""
     from lora_land.engine import Engine
     from lora_land.remote import RemoteEngine
@@ -129,7 +133,7 @@ def load_engine(service, config: str, profile: str, device: str | None, limits=N
             if prof.remote:
                 engine = RemoteEngine.from_config(config, profile)
             else:
-                engine = Engine.from_config(config, profile, device=device, limits=limits)
+                engine = Engine.from_config(config, profile, device=device, limits=limits, compile=compile)
         except Exception as exc:  # the server stays up and says why, in one line
             log.debug("loading %s failed", prof.base, exc_info=True)
             reason = load_failure(prof, exc)
@@ -169,8 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     from lora_land.engine import Limits
 
     limits = Limits(max_rows=args.max_rows, max_context=args.max_context)
-    threading.Thread(target=load_engine, args=(service, args.config, args.profile, args.device, limits), daemon=True,
-                     name="engine-loader").start()
+    threading.Thread(target=load_engine, args=(service, args.config, args.profile, args.device, limits, args.compile),
+                     daemon=True, name="engine-loader").start()
 
     shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
     print(f"LoRA Land on http://{shown}:{args.port}  (API: http://{shown}:{args.port}/v1, log: {args.db})", flush=True)

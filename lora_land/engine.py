@@ -116,21 +116,25 @@ class Engine:
     """Serve a base model and its adapters; see the module docstring for the calls."""
 
     def __init__(self, model, tokenizer, *, base_name: str, root: Path | None = None, max_adapters: int = 32,
-                 limits: Limits | None = None, adapters: list[AdapterWeights] = (), free_memory: int | None = None):
+                 limits: Limits | None = None, adapters: list[AdapterWeights] = (), free_memory: int | None = None,
+                 compile: bool = False):
         """Plan the cache in the device's free memory (`free_memory` bytes, measured when None), then start.
 
         `adapters`, already read with `read_adapter`, are registered and counted in the plan.
-        Raises MemoryPlanError when not even one short row fits.
+        Raises MemoryPlanError when not even one short row fits. `compile`: decode steps
+        run compiled by `torch.compile` (`BatchedModel`), each new rows bucket compiling
+        on its first step.
         """
         self.tokenizer, self.base_name, self.root = tokenizer, base_name, root
         self.hf_model = model
         weight = next(p for p in model.parameters() if p.is_floating_point())
         dtype = _dtype(model)
-        self.bank = SlotBank(model, max_adapters, weight.device, dtype)
+        self.bank = SlotBank(model, max_adapters, weight.device, dtype, fixed=compile)
         self.plan = self._plan(limits or Limits(), adapters, weight.device, dtype, free_memory)
         log.info(self.plan.describe())
         self.limits = replace(limits or Limits(), max_rows=self.plan.rows, max_context=self.plan.context)
-        self.model = BatchedModel(model, self.limits.max_rows, self.bank.batch, self.limits.max_context)
+        self.model = BatchedModel(model, self.limits.max_rows, self.bank.batch, self.limits.max_context,
+                                  compile=compile)
         for weights in adapters:
             self.bank.register(weights)
         self.refused: dict[str, str] = {}  # adapter name -> why it was not loaded
@@ -152,11 +156,11 @@ class Engine:
     @classmethod
     def from_config(cls, path: str | Path = "adapters.yaml", profile: str = "demo", *, device: str | None = None,
                     quantize: str | None = None, max_adapters: int | None = None, limits: Limits | None = None,
-                    tasks: list[str] | None = None) -> "Engine":
+                    tasks: list[str] | None = None, compile: bool = False) -> "Engine":
         """Load the profile's base and its catalog adapters, start the scheduler.
 
         An adapter that cannot be loaded is logged and listed in `engine.refused`; the
-        others are served. `tasks` limits which catalog adapters are loaded.
+        others are served. `tasks` limits which catalog adapters are loaded; `compile` as in `Engine`.
         """
         from lora_land.catalog import load_catalog
         from lora_land.loading import load_base_model, load_tokenizer
@@ -179,7 +183,8 @@ class Engine:
                 refused[task.key] = str(exc)
                 log.warning("adapter %s refused: %s", task.key, exc)
         engine = cls(model, tokenizer, base_name=prof.base, root=root, limits=limits, adapters=read,
-                     max_adapters=max_adapters or max(1, sum(1 for t in wanted if t.adapters[profile].source)))
+                     max_adapters=max_adapters or max(1, sum(1 for t in wanted if t.adapters[profile].source)),
+                     compile=compile)
         engine.refused.update(refused)
         return engine
 

@@ -11,6 +11,12 @@ Cache layout: per layer, keys and values of shape (rows, kv_heads, capacity, hea
 the running rows are packed at the front, 0..n-1, in the scheduler's order. `remove(i)`
 moves the last row into place i, and the scheduler mirrors that move.
 
+With `compile=True` the decode step runs each layer's work before and after attention as
+code compiled by `torch.compile` (inductor): the rows are padded up to a few fixed sizes
+(`DECODE_BUCKETS`) and each LoRA layer reads every row's own entry (`lora_rows`), so the
+compiled code sees one shape per bucket whatever the mix of adapters; attention over the
+cache, whose length grows every step, stays outside it.
+
 It knows token ids, not text, and nothing of requests or adapters' names.
 """
 
@@ -23,6 +29,7 @@ from torch import nn
 from lora_land.lora import BatchSlots
 
 CAPACITY_STEP = 256  # the cache grows in chunks of this many positions
+DECODE_BUCKETS = (8, 16, 32, 64, 128, 256)  # rows of the compiled decode step, padded up to one of these
 
 
 def _rotate_half(x: torch.Tensor) -> torch.Tensor:
@@ -34,6 +41,32 @@ def apply_rope(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.T
     """Rotary position embedding as Llama/Mistral apply it. x (N, H, T, hd); cos, sin (N, T, hd)."""
     cos, sin = cos.unsqueeze(1), sin.unsqueeze(1)
     return x * cos + _rotate_half(x) * sin
+
+
+def before_attention(layer: nn.Module, rotary: nn.Module, head_dim: int, x: torch.Tensor, positions: torch.Tensor):
+    """A decoder layer up to attention: q, k, v of x (N, T, D) at positions (N, T), rotated: (N, H|KV, T, hd)."""
+    attn = layer.self_attn
+    h = layer.input_layernorm(x)
+    N, T, _ = h.shape
+    q = attn.q_proj(h).view(N, T, -1, head_dim).transpose(1, 2)
+    k = attn.k_proj(h).view(N, T, -1, head_dim).transpose(1, 2)
+    v = attn.v_proj(h).view(N, T, -1, head_dim).transpose(1, 2)
+    if hasattr(attn, "q_norm"):  # Qwen3 normalises q and k per head
+        q, k = attn.q_norm(q), attn.k_norm(k)
+    cos, sin = rotary(v, positions)  # (N, T, hd)
+    return apply_rope(q, cos, sin), apply_rope(k, cos, sin), v
+
+
+def after_attention(layer: nn.Module, x: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+    """The rest of a decoder layer: x (N, T, D) and attention's out (N, H, T, hd) -> the next x (N, T, D)."""
+    N, _, T, _ = out.shape
+    x = x + layer.self_attn.o_proj(out.transpose(1, 2).reshape(N, T, -1))
+    return x + layer.mlp(layer.post_attention_layernorm(x))
+
+
+def decode_rows(n: int, max_rows: int) -> int:
+    """The rows a compiled decode step of n running rows computes: the bucket n fits in, at most max_rows."""
+    return min(next((b for b in DECODE_BUCKETS if b >= n), max_rows), max_rows)
 
 
 def model_context(config) -> int:
@@ -63,7 +96,8 @@ def length_buckets(lengths: list[int], slack: float = 1.25) -> list[list[int]]:
 class BatchedModel:
     """Prefill and decode for a changing set of rows over one transformers causal LM."""
 
-    def __init__(self, hf_model: nn.Module, max_rows: int, batch: BatchSlots, max_context: int | None = None):
+    def __init__(self, hf_model: nn.Module, max_rows: int, batch: BatchSlots, max_context: int | None = None,
+                 compile: bool = False):
         config = hf_model.config
         if getattr(config, "model_type", None) not in {"llama", "mistral", "qwen2", "qwen3"}:
             raise ValueError(f"model type {config.model_type!r} is not a Llama/Mistral-family model")
@@ -83,6 +117,7 @@ class BatchedModel:
         self.values: list[torch.Tensor] = []
         self.lengths = torch.zeros(max_rows, dtype=torch.long, device=self.device)  # tokens cached per row
         self.n = 0  # running rows
+        self.compiled = compile_layers() if compile else None  # (before, after) attention, compiled
 
     # --- cache --------------------------------------------------------------------
 
@@ -114,25 +149,11 @@ class BatchedModel:
 
     # --- forward ------------------------------------------------------------------
 
-    def _project(self, attn: nn.Module, x: torch.Tensor, positions: torch.Tensor):
-        """q, k, v of x (N, T, D) with rotary embedding at positions (N, T): (N, H|KV, T, hd)."""
-        N, T, _ = x.shape
-        q = attn.q_proj(x).view(N, T, -1, self.head_dim).transpose(1, 2)
-        k = attn.k_proj(x).view(N, T, -1, self.head_dim).transpose(1, 2)
-        v = attn.v_proj(x).view(N, T, -1, self.head_dim).transpose(1, 2)
-        if hasattr(attn, "q_norm"):  # Qwen3 normalises q and k per head
-            q, k = attn.q_norm(q), attn.k_norm(k)
-        cos, sin = self.rotary(v, positions)  # (N, T, hd)
-        return apply_rope(q, cos, sin), apply_rope(k, cos, sin), v
-
-    def _layers(self, x: torch.Tensor, positions: torch.Tensor, attend) -> torch.Tensor:
+    def _layers(self, x: torch.Tensor, positions: torch.Tensor, attend, compiled: bool = False) -> torch.Tensor:
+        before, after = self.compiled if compiled else (before_attention, after_attention)
         for index, layer in enumerate(self.layers):
-            h = layer.input_layernorm(x)
-            q, k, v = self._project(layer.self_attn, h, positions)
-            out = attend(index, q, k, v)  # (N, H, T, hd)
-            N, _, T, _ = out.shape
-            x = x + layer.self_attn.o_proj(out.transpose(1, 2).reshape(N, T, -1))
-            x = x + layer.mlp(layer.post_attention_layernorm(x))
+            q, k, v = before(layer, self.rotary, self.head_dim, x, positions)
+            x = after(layer, x, attend(index, q, k, v))  # attend: (N, H, T, hd)
         return self.norm(x)
 
     @torch.inference_mode()
@@ -180,14 +201,22 @@ class BatchedModel:
 
     @torch.inference_mode()
     def decode(self, tokens: torch.Tensor, slots: list[int]) -> torch.Tensor:
-        """One new token for every running row. tokens (n,), one slot per row; returns (n, vocab)."""
-        n = self.n
-        positions = self.lengths[:n].clone()  # (n,) where each row's token goes
+        """One new token for every running row. tokens (n,), one slot per row; returns (n, vocab).
+
+        Compiled, the step runs `decode_rows(n)` rows: the rows past n are the cache's
+        unused ones, as base rows at position 0, and their results are dropped.
+        """
+        n = N = self.n
+        if self.compiled is not None:
+            N = decode_rows(n, self.max_rows)
+            tokens = torch.cat([tokens, tokens.new_zeros(N - n)])
+            slots = list(slots) + [0] * (N - n)
+        positions = self.lengths[:N].clone()  # (N,) where each row's token goes; 0 for a padding row
         span = int(positions.max()) + 1  # one read back from the device per step
         self._ensure_capacity(span)
-        mask = torch.arange(span, device=self.device)[None, :] <= positions[:, None]  # (n, span)
-        mask = mask[:, None, None, :]  # (n, 1, 1, span)
-        rows = torch.arange(n, device=self.device)
+        mask = torch.arange(span, device=self.device)[None, :] <= positions[:, None]  # (N, span)
+        mask = mask[:, None, None, :]  # (N, 1, 1, span)
+        rows = torch.arange(N, device=self.device)
         gqa = self.n_heads != self.n_kv
 
         def attend(index, q, k, v):
@@ -195,13 +224,28 @@ class BatchedModel:
             keys[rows, :, positions] = k[:, :, 0]
             values[rows, :, positions] = v[:, :, 0]
             return F.scaled_dot_product_attention(
-                q, keys[:n, :, :span], values[:n, :, :span], attn_mask=mask, enable_gqa=gqa
+                q, keys[:N, :, :span], values[:N, :, :span], attn_mask=mask, enable_gqa=gqa
             )
 
-        self.batch.set(slots, 1)
+        compiled = self.compiled is not None
+        self.batch.set(slots, 1, fixed=compiled)
         try:
-            x = self._layers(self.embed(tokens[:, None]).to(self.dtype), positions[:, None], attend)  # (n, 1, D)
+            x = self._layers(self.embed(tokens[:, None]).to(self.dtype), positions[:, None], attend, compiled)  # (N, 1, D)
         finally:
             self.batch.set(None, 0)
         self.lengths[:n] += 1
-        return self.lm_head(x[:, 0]).float()
+        return self.lm_head(x[:n, 0]).float()
+
+
+def compile_layers():
+    """`before_attention` and `after_attention` compiled by inductor, shapes fixed (one compile per bucket).
+
+    One compiled code serves every layer (a layer's weights are its inputs, not
+    constants), for each rows bucket and for a batch with or without adapters; each
+    code object may be compiled that many times, not dynamo's default 8.
+    """
+    import torch._dynamo
+
+    limit = 4 * len(DECODE_BUCKETS)
+    torch._dynamo.config.recompile_limit = max(torch._dynamo.config.recompile_limit, limit)
+    return (torch.compile(before_attention, dynamic=False), torch.compile(after_attention, dynamic=False))

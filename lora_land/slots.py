@@ -29,8 +29,8 @@ class SlotBank:
     rebuilt before the next pass: each module stacks only the adapters that target it, at
     the largest of their ranks, or (with `rank_groups`) one stack per rank, so no pass
     reads a zero an adapter does not have. With `fixed`, every stack keeps n_slots entries
-    (zeros past its members), so the compiled decode step keeps its shapes as adapters come
-    and go. Every method runs on the engine thread,
+    (zeros past its members) at the largest rank of the adapters in host memory, so the
+    compiled decode step keeps its shapes as adapters come and go. Every method runs on the engine thread,
     between forward passes, except `register`, which only touches host memory and takes
     the lock.
     """
@@ -110,6 +110,7 @@ class SlotBank:
             return
         with self._lock:
             resident = sorted((slot, self.host[name]) for name, slot in self.resident.items())
+            floor = max((w.rank for w in self.host.values()), default=0) if self.fixed and not self.rank_groups else 0
         for module in {m for _, w in resident for m in w.modules} - self.layers.keys():
             self._wrap(module)
         for module, layer in self.layers.items():
@@ -118,13 +119,14 @@ class SlotBank:
                 if module in w.modules:
                     a, b = w.modules[module]
                     classes.setdefault(a.shape[0] if self.rank_groups else 0, []).append((slot, w.name, a, b))
-            layer.stacks = [self._stack(layer, entries, layer.stacks) for _, entries in sorted(classes.items())]
+            layer.stacks = [self._stack(layer, entries, layer.stacks, floor) for _, entries in sorted(classes.items())]
         self._share()
         self._stale = False
 
-    def _stack(self, layer: LoRALinear, entries: list, old: list[Stack]) -> Stack:
-        """A stack of (slot, name, A (r, in), B (out, r)) entries; adapters already on the device are copied there."""
-        R = max(a.shape[0] for _, _, a, _ in entries)
+    def _stack(self, layer: LoRALinear, entries: list, old: list[Stack], rank: int = 0) -> Stack:
+        """A stack of (slot, name, A (r, in), B (out, r)) entries, at least `rank` wide; adapters already on the
+        device are copied there."""
+        R = max(rank, *(a.shape[0] for _, _, a, _ in entries))
         L = self.n_slots if self.fixed else len(entries)
         A = torch.zeros(L, layer.base.in_features, R, device=self.device, dtype=self.dtype)
         B = torch.zeros(L, R, layer.base.out_features, device=self.device, dtype=self.dtype)

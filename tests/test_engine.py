@@ -83,6 +83,25 @@ def test_compare_pairs_the_adapter_with_the_base(engine, peft):
     assert t.tokens_in == b.tokens_in and t.time_to_first_token is not None
 
 
+def test_the_compiled_decode_step_matches_peft(peft):
+    """Compiled (`compile=True`): rows padded to a bucket, each reading its own entry of stacks of fixed shape.
+
+    Five adapters of ranks 4 to 16 (one on attention only) share three device slots, so
+    they swap in and out between steps, and two base rows run beside them.
+    """
+    from torch._dynamo.utils import counters
+
+    keys = ["glue_sst2", "conllpp", "glue_qqp", "dbpedia", "magicoder"]
+    graphs = counters["stats"]["unique_graphs"]
+    with Engine.from_config(ROOT / "adapters.yaml", "demo", tasks=keys, max_adapters=3, compile=True) as e:
+        prompts = [prompt(k) for k in keys] + [prompt("drop"), prompt("wikisql")]
+        adapters = keys + ["base", "base"]
+        got = e.generate(prompts, adapters, max_new_tokens=12)
+        assert e.bank.loads > 3 and counters["stats"]["unique_graphs"] > graphs  # swapped, and ran compiled
+    for text, adapter, answer in zip(prompts, adapters, got):
+        assert answer == peft(text, adapter, 12), adapter
+
+
 def test_a_result_carries_its_timings(engine):
     done = engine.submit(prompt("glue_sst2"), "glue_sst2", max_new_tokens=8).result()
     assert done.finish_reason == "eos" and done.tokens_out >= 1 and done.tokens_in > 10
