@@ -48,6 +48,13 @@ def test_the_apis_base_twin_is_on_unless_the_flag_or_the_environment_turns_it_of
         app.parse_args([])
 
 
+def test_the_compiled_decode_step_is_off_unless_the_flag_or_the_environment_turns_it_on(monkeypatch):
+    monkeypatch.delenv("LORA_LAND_COMPILE", raising=False)
+    assert app.parse_args([]).compile is False and app.parse_args(["--compile"]).compile is True
+    monkeypatch.setenv("LORA_LAND_COMPILE", "1")
+    assert app.parse_args([]).compile is True and app.parse_args(["--no-compile"]).compile is False
+
+
 def test_an_unknown_profile_is_a_clear_error(capsys):
     assert app.main(["--profile", "gpt-5", "--db", ":memory:"]) == 2
     assert "gpt-5" in capsys.readouterr().err
