@@ -146,15 +146,20 @@ def lora_config(recipe: TrainRecipe):
     )
 
 
-def _base_name(profile: Profile) -> str:
-    """What the adapter records as its base: the hub id, or a local path relative to here."""
+def _base_name(profile: Profile, root: Path | None = None) -> str:
+    """What the adapter records as its base: the hub id, or a local path relative to the catalog's folder.
+
+    The catalog names a local base relative to its own folder (`./models/demo/base`), so
+    the adapter does too, wherever the builder ran from; without a catalog folder, relative
+    to here.
+    """
     base = Path(profile.base)
     if not base.is_absolute():
         return profile.base
-    try:
-        return str(base.relative_to(Path.cwd()))
-    except ValueError:
-        return str(base)
+    for folder in (root, Path.cwd()):
+        if folder is not None and base.is_relative_to(Path(folder).resolve()):
+            return str(base.relative_to(Path(folder).resolve()))
+    return str(base)
 
 
 def train_adapter(
@@ -166,8 +171,10 @@ def train_adapter(
     quantize: str | None = None,
     seed: int = 0,
     progress: bool = True,
+    device: str | None = None,
+    catalog_root: Path | None = None,
 ) -> dict:
-    """Train one adapter and save it as a PEFT directory; returns a summary dict."""
+    """Train one adapter (on `device`, default the profile's) and save it as a PEFT directory; returns a summary dict."""
     from peft import get_peft_model
     from tqdm import tqdm
 
@@ -177,7 +184,7 @@ def train_adapter(
     torch.manual_seed(seed)
     rng = random.Random(seed)
     tokenizer = load_tokenizer(profile)
-    base = load_base_model(profile, quantize=quantize)
+    base = load_base_model(profile, quantize=quantize, device=device)
     if quantize:
         from peft import prepare_model_for_kbit_training
 
@@ -214,10 +221,11 @@ def train_adapter(
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    model.peft_config["default"].base_model_name_or_path = _base_name(profile)
+    base_name = _base_name(profile, catalog_root)
+    model.peft_config["default"].base_model_name_or_path = base_name
     model.save_pretrained(out_dir, safe_serialization=True)
     sort_target_modules(out_dir / "adapter_config.json")
-    name_base_in_card(out_dir / "README.md", model.base_model.model.config._name_or_path, _base_name(profile))
+    name_base_in_card(out_dir / "README.md", model.base_model.model.config._name_or_path, base_name)
     head, tail = losses[:5], losses[-20:]
     return {
         "task": task.key,
