@@ -32,13 +32,13 @@ from typing import Any, Callable, Iterator
 import sqlite_utils
 
 from lora_land import stats
-from lora_land.export import spreadsheet_safe, write_rows
+from lora_land.export import FORMULA_STARTS, spreadsheet_safe, write_rows
 from lora_land.migrations import MIGRATIONS, TABLE, migrate, now
 from lora_land.stats import percentile
 
 __all__ = [
-    "BUSY_SECONDS", "MIGRATIONS", "RETRY_SECONDS", "SOURCES", "STATUSES", "TABLE", "VOTES", "LogUnavailable", "Store",
-    "migrate", "now", "percentile", "spreadsheet_safe", "unwritable",
+    "BUSY_SECONDS", "FORMULA_STARTS", "MIGRATIONS", "RETRY_SECONDS", "SOURCES", "STATUSES", "TABLE", "VOTES",
+    "LogUnavailable", "Store", "migrate", "now", "percentile", "spreadsheet_safe", "unwritable",
 ]
 
 log = logging.getLogger(__name__)
