@@ -176,7 +176,7 @@ def pretrain_base(
     from tqdm import tqdm
     from transformers import MistralConfig, MistralForCausalLM
 
-    from lora_land.train import lr_at
+    from lora_land.train import lr_at, optimize
 
     torch.manual_seed(seed)
     rng = random.Random(seed)
@@ -200,14 +200,8 @@ def pretrain_base(
     for step in bar:
         index = torch.tensor([rng.randrange(len(rows)) for _ in range(batch_size)])
         batch = rows[index].to(device)  # (B, T)
-        for group in optimizer.param_groups:
-            group["lr"] = lr_at(step, steps, learning_rate, warmup=50)
         loss = model(input_ids=batch, labels=batch).loss
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        optimizer.zero_grad(set_to_none=True)
-        losses.append(loss.item())
+        losses.append(optimize(optimizer, model.parameters(), loss, lr_at(step, steps, learning_rate, warmup=50)))
         if step % 10 == 0:
             bar.set_postfix(loss=f"{sum(losses[-10:]) / len(losses[-10:]):.3f}")
     model.eval()

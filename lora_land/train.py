@@ -132,6 +132,18 @@ def lr_at(step: int, steps: int, peak: float, warmup: int = 20) -> float:
     return peak * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
+def optimize(optimizer: torch.optim.Optimizer, params, loss: torch.Tensor, lr: float) -> float:
+    """One training step on `loss` at learning rate `lr`: backpropagate, clip the gradients' norm to 1, step,
+    clear the gradients. Returns the loss."""
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(params, 1.0)
+    optimizer.step()
+    optimizer.zero_grad(set_to_none=True)
+    return loss.item()
+
+
 def lora_config(recipe: TrainRecipe):
     from peft import LoraConfig
 
@@ -208,14 +220,8 @@ def train_adapter(
             order += rng.sample(range(len(pairs)), len(pairs))
         batch_pairs = [pairs[order.pop()] for _ in range(recipe.batch_size)]
         batch = {k: v.to(device) for k, v in collate(batch_pairs, tokenizer.pad_token_id).items()}
-        for group in optimizer.param_groups:
-            group["lr"] = lr_at(step, recipe.steps, recipe.learning_rate)
         loss = answer_loss(model, batch)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        optimizer.step()
-        optimizer.zero_grad(set_to_none=True)
-        losses.append(loss.item())
+        losses.append(optimize(optimizer, params, loss, lr_at(step, recipe.steps, recipe.learning_rate)))
         if step % 10 == 0:
             bar.set_postfix(loss=f"{sum(losses[-10:]) / len(losses[-10:]):.3f}")
 
