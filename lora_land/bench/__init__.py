@@ -13,13 +13,15 @@ Measured on one machine in one process, so every figure has its baseline beside 
 (e) memory: resident memory with the adapters loaded versus none;
 (g) `--app URL`: a running app, its page and API users at once versus in turn;
 (h) `--vllm`: (a), (c) and (d) on our engine and on a vLLM server with the same model
-    and adapters, one after the other.
+    and adapters, one after the other;
+`--soak [SECONDS]`: a running app under mixed page and API traffic for a fixed time
+    (300 s by default): errors, latency and the server's memory over time, and no row lost.
 
 It prints a table and writes the figures as JSON. Not a test: machines are noisy, so
 nothing here asserts a number.
 
 The parts live in modules of their own: `models` (what the in-process parts run on),
-`batch` (a, b, f), `load` (c, d, e and the default run), `vllm` (h), `app` (g),
+`batch` (a, b, f), `load` (c, d, e and the default run), `vllm` (h), `app` (g), `soak`,
 `server` (a real `python app.py`), `measure` (timing, percentiles, memory), `cli`. Names
 are imported from here as before (`from lora_land.bench import app_section`); each loads
 its module when first asked for, so that driving an app over HTTP never loads torch.
@@ -37,7 +39,8 @@ _PARTS = {
     "load": ["compare_section", "load_engine", "load_one_at_a_time", "load_static", "median_report", "memory_probe",
              "print_report", "run", "workload"],
     "vllm": ["httpx_version", "log_section", "print_vllm", "side_by_side", "vllm_run"],
-    "app": ["app_section", "page_compare", "print_app"],
+    "app": ["app_section", "page_chat", "page_compare", "print_app"],
+    "soak": ["check_log", "print_soak", "soak"],
     "server": ["AppServer", "free_port", "rows", "start_app"],
     "cli": ["main"],
 }

@@ -1,11 +1,13 @@
 """Part (g), `--app URL`: a running app loaded through its page and its API, as its users reach it.
 
-The page is driven through its own Gradio endpoint (`/compare`) with
-gradio_client, the API through the openai package. Nothing here imports torch or the engine: the app computes in its own process.
+The page is driven through its own Gradio endpoints (`/compare`, `/chat`) with
+gradio_client, the API through HTTP; the soak (`soak.py`) sends the same calls for a
+fixed time. Nothing here imports torch or the engine: the app computes in its own process.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import threading
@@ -27,6 +29,42 @@ def page_compare(page, adapter: str, text: str, new_tokens: int) -> tuple[str, i
     out = page.submit(adapter, text, "", "", new_tokens, 0, 1, api_name="/compare").result(timeout=TIMEOUT_S)
     found = re.search(r"batch of (\d+)", out[1] or "")
     return out[-1] or "", int(found.group(1)) if found else 0
+
+
+def page_chat(page, adapter: str, message: str, new_tokens: int, with_base: bool) -> str:
+    """One turn of a new conversation on the page's Chat tab: the note the page shows (empty when complete)."""
+    out = page.submit(adapter, message, with_base, new_tokens, 0, api_name="/chat").result(timeout=TIMEOUT_S)
+    return out[-1] or ""
+
+
+def api_call(http, route: str, body: dict) -> str:
+    """POST one request to /v1/<route> and read its whole answer; streamed when body["stream"].
+
+    Returns the answer's id. Raises httpx.HTTPStatusError for an error status and
+    RuntimeError for a stream that carries an error event or ends without [DONE].
+    """
+    if not body.get("stream"):
+        r = http.post(f"/v1/{route}", json=body)
+        r.raise_for_status()
+        return r.json()["id"]
+    answer_id, done = None, False
+    with http.stream("POST", f"/v1/{route}", json=body) as r:
+        if r.is_error:
+            r.read()
+            r.raise_for_status()
+        for line in r.iter_lines():
+            if not line.startswith("data: "):
+                continue
+            if line == "data: [DONE]":
+                done = True
+                break
+            event = json.loads(line[len("data: "):])
+            if "error" in event:
+                raise RuntimeError(f"stream error: {event['error'].get('code') or event['error'].get('type')}")
+            answer_id = answer_id or event.get("id")
+    if not done:
+        raise RuntimeError("stream ended without [DONE]")
+    return answer_id
 
 
 def app_section(url: str, users: int, new_tokens: int = 24) -> dict:

@@ -28,7 +28,12 @@ def main(argv=None) -> None:
                         help="MIX:N adapters per model, MIX one of models.MIXES: varied, lora-land")
     parser.add_argument("--repeat", type=int, default=None, help="timed runs per figure (best of)")
     parser.add_argument("--app", metavar="URL", help="(g) only: load a running `python app.py` with --users people")
-    parser.add_argument("--users", type=int, default=16)
+    parser.add_argument("--users", type=int, default=None, help="(g) people at once (default 16); soak clients (8)")
+    parser.add_argument("--soak", nargs="?", type=float, const=300.0, metavar="SECONDS",
+                        help="only: mixed page and API traffic for SECONDS (default 300) against a `python app.py` "
+                             "it starts, or the --app URL, then check the log")
+    parser.add_argument("--db", help="(soak with --app) that app's log file, to check that no row was lost")
+    parser.add_argument("--pid", type=int, help="(soak with --app) that app's process id, for its resident memory")
     parser.add_argument("--vllm", action="store_true",
                         help="(h) only: our engine and a vLLM server side by side (needs scripts/vllm-venv)")
     parser.add_argument("--vllm-url", help="(h) use this running vLLM server (started with vllm-serve) instead")
@@ -40,12 +45,19 @@ def main(argv=None) -> None:
         if args.out == parser.get_default("out"):
             args.out = path
 
-    # Each part is imported when it runs: (g) drives an app over HTTP and load no torch.
+    # Each part is imported when it runs: the soak and (g) drive an app over HTTP and load no torch.
     if args.median:
         from lora_land.bench.load import median_report, print_report
 
         report = median_report([json.loads(Path(f).read_text()) for f in args.median])
         print_report(report)
+    elif args.soak is not None:
+        from lora_land.bench.soak import print_soak, soak
+
+        url = args.app.rstrip("/") if args.app else None
+        report = soak(args.soak, users=args.users or 8, url=url, db=args.db, pid=args.pid)
+        print_soak(report)
+        out_default("docs/bench/soak-cpu.json")
     elif args.vllm:
         from lora_land.bench.vllm import print_vllm, vllm_run
 
@@ -55,7 +67,7 @@ def main(argv=None) -> None:
     elif args.app:
         from lora_land.bench.app import app_section, print_app
 
-        report = app_section(args.app.rstrip("/"), args.users)
+        report = app_section(args.app.rstrip("/"), args.users or 16)
         print_app(report)
         out_default("docs/bench/app-cpu.json")
     elif args.mistral_shapes:
