@@ -88,7 +88,8 @@ def _train(args: argparse.Namespace) -> int:
               "or pass --overwrite to replace it", file=sys.stderr)
         return 2
     summary = train_adapter(
-        task, profile, out, examples=examples, recipe=recipe, quantize=args.quantize, seed=args.seed
+        task, profile, out, examples=examples, recipe=recipe, quantize=args.quantize, seed=args.seed,
+        catalog_root=catalog.path.parent,
     )
     print(json.dumps(summary, indent=2, default=str))
     print(f"wrote the adapter to {out}; serve it with engine.add_adapter(name, {str(out)!r})", file=sys.stderr)
@@ -115,6 +116,19 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _shape(text: str) -> dict[str, int]:
+    """`hidden_size=256,num_hidden_layers=6` -> a dict of MistralConfig sizes."""
+    from lora_land.demo import MODEL_SHAPE
+
+    shape = {}
+    for part in filter(None, text.split(",")):
+        key, _, value = part.partition("=")
+        if key.strip() not in MODEL_SHAPE or not value.strip().isdigit():
+            raise argparse.ArgumentTypeError(f"{part!r}: expected KEY=N with KEY one of {', '.join(MODEL_SHAPE)}")
+        shape[key.strip()] = int(value)
+    return shape
+
+
 def _build_demo(args: argparse.Namespace) -> int:
     from lora_land.demo import build_demo
 
@@ -125,6 +139,11 @@ def _build_demo(args: argparse.Namespace) -> int:
         step_scale=args.step_scale,
         tasks=tasks,
         skip_base=args.skip_base,
+        shape=args.shape,
+        device=args.device,
+        pretrain_batch=args.pretrain_batch,
+        documents_per_task=args.documents_per_task,
+        eval_examples=args.eval_examples,
     )
     print(json.dumps(report["eval"], indent=2))
     print(f"built in {report['elapsed'] / 60:.1f} min")
@@ -180,7 +199,7 @@ def _plan(args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m lora_land", description=__doc__)
     parser.add_argument("--config", default="adapters.yaml", help="catalog file (default: adapters.yaml)")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -222,6 +241,13 @@ def main(argv: list[str] | None = None) -> int:
     build.add_argument("--step-scale", type=float, default=1.0, help="scale every adapter's training steps")
     build.add_argument("--tasks", help="only these adapters (comma-separated)")
     build.add_argument("--skip-base", action="store_true", help="keep the existing tokenizer and base")
+    build.add_argument("--device", default="cpu", help="where to train and evaluate (cpu, cuda)")
+    build.add_argument("--shape", type=_shape, default=None, metavar="KEY=N,...",
+                       help="the base's shape over the demo's own, e.g. hidden_size=256,num_hidden_layers=6")
+    build.add_argument("--pretrain-batch", type=int, default=8, help="rows of 512 tokens per pretraining step")
+    build.add_argument("--documents-per-task", type=int, default=2000,
+                       help="miniature examples per task whose unlabelled text the base reads")
+    build.add_argument("--eval-examples", type=int, default=None, help="test examples per task in the evaluation")
     build.set_defaults(func=_build_demo)
 
     rehearse = sub.add_parser("build-rehearsal", help="Mistral-7B's shapes, tokenizer and adapter files, offline")
@@ -243,8 +269,11 @@ def main(argv: list[str] | None = None) -> int:
     plan.add_argument("--adapters", type=int, default=24)
     plan.add_argument("--runtime-gib", type=float, default=1.0, help="memory the CUDA context and kernels take")
     plan.set_defaults(func=_plan)
+    return parser
 
-    args = parser.parse_args(argv)
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     return args.func(args)
 
 

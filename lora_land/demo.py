@@ -166,12 +166,17 @@ def pretrain_base(
     learning_rate: float = 3e-3,
     seed: int = 0,
     progress: bool = True,
+    shape: dict | None = None,
+    device: str = "cpu",
 ) -> dict:
-    """Next-token pretraining of a fresh Mistral-architecture model; saved in float16."""
+    """Next-token pretraining of a fresh Mistral-architecture model on `device`; saved in float16.
+
+    `shape` overrides MODEL_SHAPE's entries (a larger demo for a GPU build, a tiny one for tests).
+    """
     from tqdm import tqdm
     from transformers import MistralConfig, MistralForCausalLM
 
-    from lora_land.train import lr_at
+    from lora_land.train import lr_at, optimize
 
     torch.manual_seed(seed)
     rng = random.Random(seed)
@@ -183,10 +188,10 @@ def pretrain_base(
         sliding_window=None,
         tie_word_embeddings=True,  # the output layer reads tokens as the input embeds them: copying comes cheap
         rope_theta=10000.0,
-        **MODEL_SHAPE,
+        **{**MODEL_SHAPE, **(shape or {})},
     )
-    model = MistralForCausalLM(config)
-    rows = pack(tokenizer, documents, PRETRAIN_SEQ_LEN, rng)  # (N, T)
+    model = MistralForCausalLM(config).to(device)
+    rows = pack(tokenizer, documents, min(PRETRAIN_SEQ_LEN, config.max_position_embeddings), rng)  # (N, T)
     optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=0.01, betas=(0.9, 0.95))
     model.train()
     started = time.perf_counter()
@@ -194,19 +199,13 @@ def pretrain_base(
     bar = tqdm(range(steps), desc="pretrain base", disable=not progress)
     for step in bar:
         index = torch.tensor([rng.randrange(len(rows)) for _ in range(batch_size)])
-        batch = rows[index]  # (B, T)
-        for group in optimizer.param_groups:
-            group["lr"] = lr_at(step, steps, learning_rate, warmup=50)
+        batch = rows[index].to(device)  # (B, T)
         loss = model(input_ids=batch, labels=batch).loss
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        optimizer.zero_grad(set_to_none=True)
-        losses.append(loss.item())
+        losses.append(optimize(optimizer, model.parameters(), loss, lr_at(step, steps, learning_rate, warmup=50)))
         if step % 10 == 0:
             bar.set_postfix(loss=f"{sum(losses[-10:]) / len(losses[-10:]):.3f}")
     model.eval()
-    model.to(torch.float16).save_pretrained(out_dir, safe_serialization=True)
+    model.to("cpu", torch.float16).save_pretrained(out_dir, safe_serialization=True)
     tail = losses[-50:]
     return {
         "parameters": sum(p.numel() for p in model.parameters()),
@@ -262,13 +261,26 @@ def build_demo(
     skip_base: bool = False,
     seed: int = 0,
     progress: bool = True,
+    shape: dict | None = None,
+    device: str = "cpu",
+    pretrain_batch: int = 8,
+    documents_per_task: int = 2000,
+    eval_examples: int | None = None,
 ) -> dict:
-    """Rebuild the demo profile's base and adapters (and evaluate them); returns a report."""
+    """Rebuild the demo profile's base and adapters (and evaluate them); returns a report.
+
+    Everything trains on `device` ("cuda" builds a larger `shape` in minutes; the files
+    written are the same kind: a float16 base and PEFT adapters that the CPU serves).
+    Training is deterministic on either device, but a GPU build does not reproduce a CPU
+    build bit for bit.
+    """
     from dataclasses import replace
 
-    from lora_land.evaluate import evaluate, write_reports
+    from lora_land.evaluate import TEST_EXAMPLES, evaluate, write_reports
     from lora_land.train import train_adapter
 
+    if device.startswith("cuda"):
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # what deterministic cuBLAS needs
     torch.manual_seed(seed)
     torch.use_deterministic_algorithms(True)
     catalog = load_catalog(catalog_path)
@@ -286,15 +298,19 @@ def build_demo(
         tokenizer = build_tokenizer(tokenizer_corpus(catalog, 400, seed), base_dir)
         report["tokenizer"] = {"vocab_size": len(tokenizer)}
         report["base"] = pretrain_base(
-            tokenizer, pretraining_documents(catalog, 2000, seed), base_dir, pretrain_steps, seed=seed, progress=progress
+            tokenizer, pretraining_documents(catalog, documents_per_task, seed), base_dir, pretrain_steps,
+            batch_size=pretrain_batch, seed=seed, progress=progress, shape=shape, device=device,
         )
+        report["base"].update(shape={**MODEL_SHAPE, **(shape or {})}, device=device, batch_size=pretrain_batch,
+                              documents_per_task=documents_per_task)
         print(f"base: {json.dumps(report['base'])}", flush=True)
 
     for key in tasks or list(catalog.tasks):
         task = catalog.task(key)
         source = task.adapters[profile]
         recipe = replace(source.train, steps=max(1, math.ceil(source.train.steps * step_scale)))
-        summary = train_adapter(task, prof, source.source, recipe=recipe, seed=seed, progress=progress)
+        summary = train_adapter(task, prof, source.source, recipe=recipe, seed=seed, progress=progress, device=device,
+                                catalog_root=root)
         summary["out_dir"] = os.path.relpath(summary["out_dir"], root)
         report["adapters"][key] = summary
         print(f"adapter {key}: loss {summary['final_loss']:.3f} in {summary['seconds']:.0f}s", flush=True)
@@ -302,7 +318,7 @@ def build_demo(
     if not tasks:
         refresh_examples(catalog.path)
         catalog = load_catalog(catalog.path)
-    results = evaluate(catalog, profile, progress=progress)
+    results = evaluate(catalog, profile, n=eval_examples or TEST_EXAMPLES, progress=progress, device=device)
     written = write_reports(results, root / "docs" / "eval", profile)
     report["eval"] = {k: os.path.relpath(v, root) if isinstance(v, str) else v for k, v in written.items()}
     elapsed = time.perf_counter() - started

@@ -82,8 +82,8 @@ def generate(model, tokenizer, prompts: list[str], max_new_tokens: int, batch_si
     return outputs
 
 
-def load_peft(catalog: Catalog, profile: str, tasks: list[Task]):
-    """The profile's base with every available adapter of `tasks` loaded under its task key."""
+def load_peft(catalog: Catalog, profile: str, tasks: list[Task], device: str | None = None):
+    """The profile's base (on `device`, default the profile's) with every available adapter of `tasks` loaded under its task key."""
     from peft import PeftModel
 
     from lora_land.loading import load_base_model, load_tokenizer
@@ -91,7 +91,7 @@ def load_peft(catalog: Catalog, profile: str, tasks: list[Task]):
     prof = catalog.profile(profile)
     tokenizer = load_tokenizer(prof)
     tokenizer.padding_side = "left"
-    model = load_base_model(prof)
+    model = load_base_model(prof, device=device)
     available = [t for t in tasks if t.adapters[profile].source]
     if not available:
         return model, tokenizer
@@ -110,6 +110,7 @@ def evaluate(
     n: int = TEST_EXAMPLES,
     seed: int = 0,
     progress: bool = True,
+    device: str | None = None,
 ) -> list[TaskResult]:
     from tqdm import tqdm
 
@@ -117,7 +118,7 @@ def evaluate(
     from lora_land.miniatures import make_split
 
     selected = [catalog.task(k) for k in (tasks or list(catalog.tasks))]
-    model, tokenizer = load_peft(catalog, profile, selected)
+    model, tokenizer = load_peft(catalog, profile, selected, device=device)
 
     def scores(task: Task, pairs: list[tuple[dict, str]]) -> tuple[float, float]:
         """Mean score of the base and of the task's adapter (nan without one) on (fields, target) pairs."""

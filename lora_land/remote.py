@@ -34,39 +34,12 @@ import httpx
 
 from lora_land.engine import BASE, AdapterInfo, Engine, batch_requests, check_request
 from lora_land.lora import AdapterError
-from lora_land.scheduler import (
-    Completion,
-    EngineBusy,
-    EngineClosed,
-    EngineError,
-    InvalidRequest,
-    PromptTooLong,
-    Request,
-    RequestHandle,
-    UnknownAdapter,
-)
+from lora_land.scheduler import Completion, EngineBusy, EngineClosed, EngineError, Request, RequestHandle
+from lora_land.wire import ServerUnavailable, completion_body, error_detail, events, refusal
+
+__all__ = ["RemoteEngine", "ServerUnavailable", "server_url"]
 
 log = logging.getLogger(__name__)
-
-
-class ServerUnavailable(EngineClosed):
-    """The server cannot be reached, or answers with a server error."""
-
-
-def _detail(response: httpx.Response) -> str:
-    """The server's own error message (OpenAI's shape, or FastAPI's), else the body."""
-    try:
-        body = json.loads(response.read() or b"{}")
-    except (ValueError, httpx.HTTPError):
-        return response.reason_phrase
-    error = body.get("error") if isinstance(body, dict) else None
-    if isinstance(error, dict) and error.get("message"):
-        return str(error["message"])
-    if isinstance(body, dict) and body.get("message"):
-        return str(body["message"])
-    if isinstance(body, dict) and body.get("detail"):
-        return str(body["detail"])
-    return json.dumps(body)[:300]
 
 
 class RemoteEngine:
@@ -137,7 +110,7 @@ class RemoteEngine:
             raise ServerUnavailable(f"cannot reach the server at {url}: {exc}") from None
         if response.status_code != 200:
             raise ServerUnavailable(f"the server at {url} answered /v1/models with {response.status_code}: "
-                                    f"{_detail(response)}")
+                                    f"{error_detail(response)}")
         models = response.json().get("data", [])
         bases = [m for m in models if not m.get("parent")]
         if not bases:
@@ -177,7 +150,7 @@ class RemoteEngine:
         except httpx.HTTPError as exc:
             raise AdapterError(f"cannot reach the server at {self.url}: {exc}") from None
         if response.status_code != 200:
-            detail = _detail(response)
+            detail = error_detail(response)
             if response.status_code in (404, 405) and detail in ("Not Found", "Method Not Allowed"):  # no such route
                 raise AdapterError(f"the server at {self.url} does not load adapters at run time (vLLM does when "
                                    "started with VLLM_ALLOW_RUNTIME_LORA_UPDATING=True)")
@@ -245,47 +218,18 @@ class RemoteEngine:
                              name=f"remote-{request.id}").start()
         return [RequestHandle(r) for r in requests]
 
-    def _body(self, request: Request) -> dict:
-        p = request.params
-        body = {
-            "model": self.base_model if request.adapter == BASE else request.adapter,
-            "prompt": request.prompt,
-            "max_tokens": p.max_new_tokens,
-            "temperature": p.temperature,
-            "top_p": p.top_p,
-            "stream": True,
-            "stream_options": {"include_usage": True},
-        }
-        if p.top_k:
-            body["top_k"] = p.top_k
-        if p.seed is not None:
-            body["seed"] = p.seed
-        if p.stop:
-            body["stop"] = list(p.stop)
-        if p.ignore_eos:
-            body["ignore_eos"] = True
-        return body
-
     def _open(self, request: Request) -> httpx.Response:
         """Send one request and wait for the server's answer to begin; raise its refusal as ours."""
         try:
-            response = self.client.send(self.client.build_request("POST", "/v1/completions", json=self._body(request)),
+            response = self.client.send(self.client.build_request("POST", "/v1/completions", json=completion_body(request, self.base_model)),
                                         stream=True)
         except httpx.HTTPError as exc:
             raise ServerUnavailable(f"cannot reach the server at {self.url}: {exc}") from None
         if response.status_code == 200:
             return response
-        detail = _detail(response)
+        detail = error_detail(response)
         response.close()
-        if response.status_code == 404:
-            raise UnknownAdapter(f"the server does not serve {request.adapter!r}: {detail}")
-        if response.status_code == 429:
-            raise EngineBusy(f"the server is busy: {detail}")
-        if 400 <= response.status_code < 500:
-            if "context" in detail.lower() or "too long" in detail.lower():
-                raise PromptTooLong(detail)
-            raise InvalidRequest(detail)
-        raise ServerUnavailable(f"the server at {self.url} answered {response.status_code}: {detail}")
+        raise refusal(response.status_code, detail, request.adapter, self.url)
 
     def _read(self, request: Request, response: httpx.Response) -> None:
         """Feed the request's queue from the server's event stream; always end with a Completion."""
@@ -294,18 +238,10 @@ class RemoteEngine:
         finish, stop_reason, tokens_out, error = None, None, None, None
         pieces = 0
         try:
-            for line in response.iter_lines():
+            for event in events(response):
                 if request.cancelled.is_set():
                     finish = "cancelled"
                     break
-                if not line.startswith("data:"):
-                    continue
-                data = line[5:].strip()
-                if data == "[DONE]":
-                    break
-                event = json.loads(data)
-                if event.get("error"):
-                    raise EngineError(str(event["error"].get("message", event["error"])))
                 if event.get("usage"):
                     tokens_out = event["usage"].get("completion_tokens", tokens_out)
                 for choice in event.get("choices") or ():

@@ -10,15 +10,15 @@ so the request is refused rather than run unrecorded; a row that was already acc
 keeps its completion in memory and writes it as soon as the file takes writes again.
 
 The file is plain SQLite in WAL mode, made and read through sqlite-utils; it opens as-is
-in `sqlite-utils` and `datasette`. The schema is versioned by numbered migrations,
-recorded in the `_migrations` table (the pattern of simonw/llm).
+in `sqlite-utils` and `datasette`. The schema is versioned by numbered migrations
+(migrations.py); exports are export.py's and the summaries stats.py's, run from here
+under the store's lock (their names are importable from here too).
 
 The store knows nothing of Gradio, HTTP or tensors: it takes and gives plain values.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import logging
@@ -26,14 +26,22 @@ import os
 import sqlite3
 import threading
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import sqlite_utils
 
+from lora_land import stats
+from lora_land.export import FORMULA_STARTS, spreadsheet_safe, write_rows
+from lora_land.migrations import MIGRATIONS, TABLE, migrate, now
+from lora_land.stats import percentile
+
+__all__ = [
+    "BUSY_SECONDS", "FORMULA_STARTS", "MIGRATIONS", "RETRY_SECONDS", "SOURCES", "STATUSES", "TABLE", "VOTES",
+    "LogUnavailable", "Store", "migrate", "now", "percentile", "spreadsheet_safe", "unwritable",
+]
+
 log = logging.getLogger(__name__)
-TABLE = "generations"
 STATUSES = ("incomplete", "complete", "error", "cancelled")
 VOTES = ("fine-tuned", "base", "tie", "both-bad")
 SOURCES = ("page", "api")
@@ -48,81 +56,6 @@ SIDE_FIGURES = (
 
 BUSY_SECONDS = 5.0  # the longest one write waits for the file (another program's lock) before giving up
 RETRY_SECONDS = 1.0  # how often completions kept in memory try the file again
-
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = []
-
-
-def migration(fn: Callable[[sqlite_utils.Database], None]) -> Callable[[sqlite_utils.Database], None]:
-    MIGRATIONS.append(fn)
-    return fn
-
-
-@migration
-def m001_generations(db: sqlite_utils.Database) -> None:
-    db[TABLE].create(
-        {
-            "id": int,
-            "created": str,  # ISO 8601, UTC: when the request was accepted
-            "finished": str,  # when it ended; NULL while incomplete
-            "source": str,  # "page" or "api"
-            "kind": str,  # "compare", "chat" or "completion"
-            "adapter": str,  # the task adapter, or "base"
-            "fields": str,  # JSON: the template's field values (or the chat messages)
-            "prompt": str,  # the rendered prompt the model read
-            "output": str,  # the adapter's answer
-            "base_output": str,  # the base model's answer to the same prompt; NULL if not run
-            "params": str,  # JSON: the sampling parameters
-            "status": str,  # one of STATUSES
-            "error": str,
-            "tokens_in": int,
-            "queue_seconds": float,
-            "finish_reason": str,
-            "tokens_out": int,
-            "ttft": float,  # seconds from acceptance to the first token
-            "total_seconds": float,
-            "tokens_per_second": float,
-            "base_finish_reason": str,
-            "base_tokens_out": int,
-            "base_ttft": float,
-            "base_total_seconds": float,
-            "base_tokens_per_second": float,
-            "vote": str,  # one of VOTES, or NULL
-        },
-        pk="id",
-    )
-    db[TABLE].create_index(["created"])
-    db[TABLE].create_index(["adapter", "status"])
-
-
-@migration
-def m002_search(db: sqlite_utils.Database) -> None:
-    db[TABLE].enable_fts(["prompt", "output", "base_output"], create_triggers=True, tokenize="porter")
-
-
-@migration
-def m003_batching(db: sqlite_utils.Database) -> None:
-    # How many rows the engine's batch held at most while this request ran, and when the vote came.
-    db[TABLE].add_column("batch_peak", int)
-    db[TABLE].add_column("voted", str)
-
-
-def migrate(db: sqlite_utils.Database) -> list[str]:
-    """Apply the migrations this database has not had yet; return their names."""
-    db["_migrations"].create({"name": str, "applied": str}, pk="name", if_not_exists=True)
-    done = {row["name"] for row in db["_migrations"].rows}
-    applied = []
-    for fn in MIGRATIONS:
-        if fn.__name__ in done:
-            continue
-        with db.conn:
-            fn(db)
-            db["_migrations"].insert({"name": fn.__name__, "applied": now()})
-        applied.append(fn.__name__)
-    return applied
-
-
-def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
 class LogUnavailable(Exception):
@@ -368,82 +301,22 @@ class Store:
         """Write the rows as CSV or JSON Lines to a text file, a page at a time; returns how many.
 
         CSV is for spreadsheets, so a text cell that a spreadsheet would run as a formula gets
-        a leading `'` (see `spreadsheet_safe`); JSON Lines keeps every text exactly as logged.
+        a leading `'` (see `export.spreadsheet_safe`); JSON Lines keeps every text exactly as logged.
         """
-        if fmt not in ("csv", "jsonl"):
-            raise ValueError(f"export format must be 'csv' or 'jsonl', got {fmt!r}")
-        writer = None
-        if fmt == "csv":
-            writer = csv.DictWriter(out, fieldnames=self.columns)
-            writer.writeheader()
-        n = 0
-        for row in self.rows(**filters):
-            if writer is not None:
-                writer.writerow({k: spreadsheet_safe(v) for k, v in row.items()})
-            else:
-                out.write(json.dumps(row, ensure_ascii=False) + "\n")
-            n += 1
-        return n
+        return write_rows(out, fmt, self.columns, self.rows(**filters))
 
     def per_adapter(self) -> list[dict]:
         """Per adapter: requests, finished ones, votes for each side, and latency percentiles."""
         with self.lock:
-            counts = list(self.db.query(f"""
-                select adapter, count(*) as requests,
-                       count(case when status = 'complete' then 1 end) as complete,
-                       count(case when status = 'error' then 1 end) as errors,
-                       count(case when status = 'cancelled' then 1 end) as cancelled,
-                       count(case when vote = 'fine-tuned' then 1 end) as fine_tuned_won,
-                       count(case when vote = 'base' then 1 end) as base_won,
-                       count(case when vote = 'tie' then 1 end) as ties,
-                       count(case when vote = 'both-bad' then 1 end) as both_bad
-                from {TABLE} group by adapter order by requests desc, adapter
-            """))
-            latencies: dict[str, list[tuple[float, float | None]]] = {}
-            for row in self.db.query(
-                f"select adapter, total_seconds, ttft from {TABLE} where status = 'complete' and total_seconds is not null"
-            ):
-                latencies.setdefault(row["adapter"], []).append((row["total_seconds"], row["ttft"]))
-        for row in counts:
-            seen = latencies.get(row["adapter"], [])
-            totals = sorted(t for t, _ in seen)
-            ttfts = sorted(f for _, f in seen if f is not None)
-            row.update({f"p{p}_seconds": percentile(totals, p) for p in (50, 95, 99)})
-            row["p50_ttft"] = percentile(ttfts, 50)
-            row["p95_ttft"] = percentile(ttfts, 95)
-        return counts
+            counts = list(self.db.query(stats.PER_ADAPTER))
+            latencies = list(self.db.query(stats.LATENCIES))
+        return stats.per_adapter(counts, latencies)
 
     def timeline(self, bucket_seconds: int = 60) -> list[dict]:
         """Finished requests per time bucket: count, tokens per second across the bucket, mean and p95 latency."""
         with self.lock:
-            rows = list(self.db.query(
-                f"select finished, total_seconds, coalesce(tokens_out, 0) + coalesce(base_tokens_out, 0) as tokens "
-                f"from {TABLE} where finished is not null and status = 'complete' order by finished"
-            ))
-        buckets: dict[int, list[dict]] = {}
-        for row in rows:
-            t = datetime.fromisoformat(row["finished"]).timestamp()
-            buckets.setdefault(int(t // bucket_seconds), []).append(row)
-        out = []
-        keys = sorted(buckets)
-        if keys and keys[-1] - keys[0] < 2000:  # idle buckets in between show as zero, not as a straight line
-            keys = list(range(keys[0], keys[-1] + 1))
-        for key in keys:
-            group = buckets.get(key, [])
-            if not group:
-                out.append({"time": datetime.fromtimestamp(key * bucket_seconds, timezone.utc).isoformat(
-                    timespec="seconds"), "requests": 0, "tokens_per_second": 0.0, "mean_seconds": None,
-                    "p95_seconds": None})
-                continue
-            latencies = sorted(r["total_seconds"] or 0.0 for r in group)
-            out.append({
-                "time": datetime.fromtimestamp(key * bucket_seconds, timezone.utc).isoformat(timespec="seconds"),
-                "requests": len(group),
-                "tokens_per_second": sum(r["tokens"] for r in group) / bucket_seconds,
-                "mean_seconds": sum(latencies) / len(latencies),
-                "p95_seconds": percentile(latencies, 95),
-            })
-        return out
+            rows = list(self.db.query(stats.FINISHED))
+        return stats.timeline(rows, bucket_seconds)
 
     def close(self) -> None:
         """Write what is kept in memory, if the file takes it, and close; what it refuses is logged as lost."""
@@ -468,21 +341,6 @@ def _json(value) -> str:
     return text
 
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value):
-    """A CSV cell that Excel, LibreOffice or Sheets shows as text, never runs: OWASP's CSV injection advice.
-
-    Text starting with = + - @ tab or carriage return gets a leading `'`; numbers and
-    other text pass unchanged. Prompts and answers are anyone's text, so an export opened
-    in a spreadsheet must not run `=HYPERLINK(...)` or `@SUM(...)` written into them.
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def _where(*, adapter=None, status=None, source=None) -> tuple[str, dict]:
     clauses, args = [], {}
     for column, value in (("adapter", adapter), ("status", status), ("source", source)):
@@ -490,11 +348,3 @@ def _where(*, adapter=None, status=None, source=None) -> tuple[str, dict]:
             clauses.append(f"[{column}] = :{column}")
             args[column] = value
     return " and ".join(clauses), args
-
-
-def percentile(sorted_values: list[float], p: float) -> float | None:
-    """The p-th percentile by the nearest-rank method; None for no values."""
-    if not sorted_values:
-        return None
-    rank = max(1, -(-len(sorted_values) * p // 100))
-    return sorted_values[int(rank) - 1]

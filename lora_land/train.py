@@ -132,6 +132,18 @@ def lr_at(step: int, steps: int, peak: float, warmup: int = 20) -> float:
     return peak * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
+def optimize(optimizer: torch.optim.Optimizer, params, loss: torch.Tensor, lr: float) -> float:
+    """One training step on `loss` at learning rate `lr`: backpropagate, clip the gradients' norm to 1, step,
+    clear the gradients. Returns the loss."""
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(params, 1.0)
+    optimizer.step()
+    optimizer.zero_grad(set_to_none=True)
+    return loss.item()
+
+
 def lora_config(recipe: TrainRecipe):
     from peft import LoraConfig
 
@@ -146,15 +158,20 @@ def lora_config(recipe: TrainRecipe):
     )
 
 
-def _base_name(profile: Profile) -> str:
-    """What the adapter records as its base: the hub id, or a local path relative to here."""
+def _base_name(profile: Profile, root: Path | None = None) -> str:
+    """What the adapter records as its base: the hub id, or a local path relative to the catalog's folder.
+
+    The catalog names a local base relative to its own folder (`./models/demo/base`), so
+    the adapter does too, wherever the builder ran from; without a catalog folder, relative
+    to here.
+    """
     base = Path(profile.base)
     if not base.is_absolute():
         return profile.base
-    try:
-        return str(base.relative_to(Path.cwd()))
-    except ValueError:
-        return str(base)
+    for folder in (root, Path.cwd()):
+        if folder is not None and base.is_relative_to(Path(folder).resolve()):
+            return str(base.relative_to(Path(folder).resolve()))
+    return str(base)
 
 
 def train_adapter(
@@ -166,8 +183,10 @@ def train_adapter(
     quantize: str | None = None,
     seed: int = 0,
     progress: bool = True,
+    device: str | None = None,
+    catalog_root: Path | None = None,
 ) -> dict:
-    """Train one adapter and save it as a PEFT directory; returns a summary dict."""
+    """Train one adapter (on `device`, default the profile's) and save it as a PEFT directory; returns a summary dict."""
     from peft import get_peft_model
     from tqdm import tqdm
 
@@ -177,7 +196,7 @@ def train_adapter(
     torch.manual_seed(seed)
     rng = random.Random(seed)
     tokenizer = load_tokenizer(profile)
-    base = load_base_model(profile, quantize=quantize)
+    base = load_base_model(profile, quantize=quantize, device=device)
     if quantize:
         from peft import prepare_model_for_kbit_training
 
@@ -201,23 +220,18 @@ def train_adapter(
             order += rng.sample(range(len(pairs)), len(pairs))
         batch_pairs = [pairs[order.pop()] for _ in range(recipe.batch_size)]
         batch = {k: v.to(device) for k, v in collate(batch_pairs, tokenizer.pad_token_id).items()}
-        for group in optimizer.param_groups:
-            group["lr"] = lr_at(step, recipe.steps, recipe.learning_rate)
         loss = answer_loss(model, batch)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        optimizer.step()
-        optimizer.zero_grad(set_to_none=True)
-        losses.append(loss.item())
+        losses.append(optimize(optimizer, params, loss, lr_at(step, recipe.steps, recipe.learning_rate)))
         if step % 10 == 0:
             bar.set_postfix(loss=f"{sum(losses[-10:]) / len(losses[-10:]):.3f}")
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    model.peft_config["default"].base_model_name_or_path = _base_name(profile)
+    base_name = _base_name(profile, catalog_root)
+    model.peft_config["default"].base_model_name_or_path = base_name
     model.save_pretrained(out_dir, safe_serialization=True)
     sort_target_modules(out_dir / "adapter_config.json")
-    name_base_in_card(out_dir / "README.md", model.base_model.model.config._name_or_path, _base_name(profile))
+    name_base_in_card(out_dir / "README.md", model.base_model.model.config._name_or_path, base_name)
     head, tail = losses[:5], losses[-20:]
     return {
         "task": task.key,

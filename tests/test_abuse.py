@@ -359,7 +359,7 @@ def test_the_pages_endpoints_refuse_bad_input_and_log_nothing(abused, page_clien
 def test_the_page_serves_no_file_of_the_server(abused):
     """Gradio's file routes give out the page's own files and exports, not the log, the catalog or the system's."""
     paths = [str(abused.db), str(ROOT / "adapters.yaml"), str(ADAPTER_DIR / "adapter_config.json"), "/etc/passwd",
-             "app.py", "adapters.yaml", "lora_land/api.py"]
+             "app.py", "adapters.yaml", "lora_land/api/routes.py"]
     for path in paths:
         for route in ("/gradio_api/file=", "/file=", "/gradio_api/file/"):
             r = httpx.get(f"{abused.url}{route}{quote(path)}", timeout=HANG)

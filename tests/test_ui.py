@@ -339,3 +339,141 @@ def test_mistral_7b_without_a_gpu_says_why_on_the_page_the_health_and_the_log(br
         assert "Traceback" not in log
     finally:
         server.stop()
+
+
+# Markup a prompt or an answer may hold; each carries the word "xss" so a search finds them all.
+HOSTILE = [
+    "<img src=x onerror=alert(1)> xss",
+    "<script>alert(2)</script> xss",
+    "<svg onload=alert(3)> xss",
+    "[xss link](javascript:alert(4))",
+    '<a href="javascript:alert(5)">xss anchor</a>',
+    '"><b>xss bold</b>',
+    "<details open ontoggle=alert(6)> xss",
+    "**<i onmouseover=alert(7)>xss italic</i>**",
+    "<iframe srcdoc=\"<script>parent.alert(8)</script>\"></iframe> xss",
+    "$$\\href{javascript:alert(9)}{xss tex}$$",  # a link in LaTeX, where a component renders LaTeX
+]
+# Anything of HOSTILE that became an element, an event handler or a script on the page.
+INJECTED = """() => {
+    const found = [];
+    const show = e => e.outerHTML.slice(0, 120);
+    for (const e of document.querySelectorAll(
+            'img[src="x"], svg[onload], iframe, details[ontoggle], a[href^="javascript:" i], ' +
+            '[onerror], [onload], [ontoggle], [onmouseover]')) found.push(show(e));
+    for (const e of document.querySelectorAll('b, strong, i, em, a'))
+        if (e.textContent.includes('xss')) found.push(show(e));
+    for (const e of document.querySelectorAll('script'))
+        if (e.textContent.includes('alert(')) found.push(show(e));
+    return found;
+}"""
+
+
+def watch_dialogs(page) -> list[str]:
+    """Every alert, confirm or prompt the page opens, dismissed and recorded."""
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(f"{d.type}: {d.message}"), d.dismiss()))
+    return dialogs
+
+
+def shows_as_text(page, selector, texts, dialogs):
+    """Each of `texts` shows literally in `selector`; no dialog opened and nothing became markup."""
+    shown = page.inner_text(selector)
+    assert [t for t in texts if t not in shown] == [], shown
+    assert page.evaluate(INJECTED) == [] and dialogs == []
+
+
+def test_markup_in_prompts_and_answers_shows_as_text_everywhere(page, app_server, catalog):
+    """Markup and script sent through the page, Chat and the API show as text in every view and never run."""
+    import openai
+
+    from lora_land.store import Store
+
+    dialogs = watch_dialogs(page)
+    task = catalog.tasks["glue_sst2"]
+    pick_adapter(page, task)
+    type_into(page, "#field-0 textarea", "\n".join(HOSTILE))
+    page.click("#run")
+    wait_text(page, "#base-stats", "total")
+    assert page.evaluate(INJECTED) == [] and dialogs == []
+
+    client = openai.OpenAI(base_url=f"{app_server.url}/v1", api_key="x", max_retries=0)
+    stop = "<b>xss stop</b>"  # the record view shows the sampling settings, stop strings included
+    client.completions.create(model="glue_sst2", prompt=HOSTILE, max_tokens=4, stop=[stop])
+    client.chat.completions.create(model="glue_sst2", max_tokens=4, messages=[
+        {"role": "user", "content": HOSTILE[0]}, {"role": "assistant", "content": HOSTILE[1]},
+        {"role": "user", "content": HOSTILE[2]}])
+    # The demo model does not copy markup into its answers; a model answering a coding task
+    # does. One row as the service writes it, with such answers and an error that quotes one.
+    store = Store(app_server.db)
+    try:
+        answered = store.begin(source="api", kind="completion", adapter="magicoder", fields=[],
+                               prompt="Write an HTML page that greets the visitor. xss", params={"max_new_tokens": 64},
+                               base=True)
+        store.progress(answered, output=HOSTILE[0], base_output=HOSTILE[5])
+        store.finish(answered, status="error", error=f"the answer stopped at {HOSTILE[2]}")
+    finally:
+        store.close()
+
+    page.get_by_role("tab", name="Chat").click()
+    pick_adapter(page, task, "chat")
+    page.check("#chat-with-base input")
+    before = len(rows(app_server.db))
+    type_into(page, "#chat-message textarea", "\n".join(HOSTILE))
+    page.click("#chat-send")
+    wait_for(lambda: [r for r in rows(app_server.db)[before:] if r["status"] == "complete"])
+    wait_text(page, "#chat-tuned", "xss")
+    wait_text(page, "#chat-base", "xss")
+    shows_as_text(page, "#chat-tuned", HOSTILE, dialogs)
+    shows_as_text(page, "#chat-base", HOSTILE, dialogs)
+
+    page.get_by_role("tab", name="History").click()
+    type_into(page, "#history-search textarea", "xss")
+    page.press("#history-search textarea", "Enter")
+    wait_text(page, "#history-count", "shown (search)")
+    wait_text(page, "#history-table", "magicoder")
+    shows_as_text(page, "#history-table", HOSTILE, dialogs)
+
+    page.locator("#history-table").get_by_role("gridcell").filter(has_text="xss anchor").first.click()
+    wait_text(page, "#history-record", "glue_sst2")
+    shows_as_text(page, "#history-record", [stop], dialogs)
+    assert page.input_value("#history-prompt textarea") == HOSTILE[4]
+
+    page.locator("#history-table").get_by_role("gridcell").filter(has_text="magicoder").first.click()
+    wait_text(page, "#history-record", f"#{answered}")
+    shows_as_text(page, "#history-record", [HOSTILE[2]], dialogs)
+    assert [page.input_value(f"#history-{k} textarea") for k in ("tuned", "base")] == [HOSTILE[0], HOSTILE[5]]
+
+    page.get_by_role("tab", name="Stats").click()
+    wait_text(page, "#stats-table", "magicoder")
+    assert page.evaluate(INJECTED) == [] and dialogs == []
+
+    page.get_by_role("tab", name="Chat").click()  # the conversation again, after every other view
+    shows_as_text(page, "#chat-tuned", HOSTILE, dialogs)
+
+
+def test_csv_export_from_the_page_keeps_formulas_as_text(page, app_server):
+    """Text a spreadsheet would run as a formula reaches the page's CSV download with a leading quote."""
+    import csv
+    import io
+
+    import openai
+
+    from lora_land.store import FORMULA_STARTS
+
+    dialogs = watch_dialogs(page)
+    formulas = ['=HYPERLINK("http://x","y")', "+1+1 formula", "-1+1 formula", "@SUM(1,1) formula", "\t=1+1 formula"]
+    client = openai.OpenAI(base_url=f"{app_server.url}/v1", api_key="x", max_retries=0)
+    client.completions.create(model="glue_sst2", prompt=formulas, max_tokens=2)
+
+    page.get_by_role("tab", name="History").click()
+    wait_text(page, "#history-table", "HYPERLINK")
+    page.click("#history-export")  # CSV is the format the tab starts with
+    wait_text(page, "#history-file", ".csv")
+    with page.expect_download() as download:
+        page.click("#history-file a")
+    cells = [c for row in csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8")))
+             for c in row]
+    assert [c for c in cells if c.startswith(FORMULA_STARTS)] == []
+    assert [f for f in formulas if "'" + f not in cells] == []
+    assert dialogs == []

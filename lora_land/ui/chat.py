@@ -54,10 +54,8 @@ class ChatTab:
             base_history += [dict(user), {"role": "assistant", "content": ""}]
         note = f"The {dropped} oldest turn(s) no longer fit the context and were left out." if dropped else ""
 
-        def shown():  # replies shown from their first character; the states keep them as generated
-            view = lambda h: [dict(m, content=m["content"].lstrip()) if m["role"] == "assistant" else dict(m)  # noqa: E731
-                              for m in h]
-            return view(tuned_history), view(base_history), tuned_history, base_history, "", note
+        def shown():  # the states keep the messages as written and generated
+            return _shown(tuned_history), _shown(base_history), tuned_history, base_history, "", note
 
         last = 0.0
         try:
@@ -83,13 +81,16 @@ class ChatTab:
         hint = gr.Markdown(_chat_hint(self.tasks[first]), elem_id="chat-hint")
         with gr.Row():
             # Headings above the conversations, not labels over them: a label would cover the first message.
+            # The messages are text, shown as written (see _shown): no Markdown, no LaTeX.
             with gr.Column():
                 gr.Markdown("**Fine-tuned**", elem_classes="ll-chat-head")
                 tuned = gr.Chatbot(show_label=False, height=380, elem_id="chat-tuned", buttons=["copy"],
+                                   render_markdown=False, latex_delimiters=[],
                                    examples=_chat_examples(self.tasks[first]))
             with gr.Column(visible=False) as base_column:
                 gr.Markdown(f"**Base model** · {self.context.base_name}", elem_classes="ll-chat-head")
-                base = gr.Chatbot(show_label=False, height=380, elem_id="chat-base", buttons=["copy"])
+                base = gr.Chatbot(show_label=False, height=380, elem_id="chat-base", buttons=["copy"],
+                                  render_markdown=False, latex_delimiters=[])
         with gr.Row(equal_height=True):
             message = gr.Textbox(placeholder="Your message: the task's template wraps it", show_label=False,
                                  lines=2, scale=5, elem_id="chat-message")
@@ -123,6 +124,22 @@ def _chat_hint(task) -> str:
         return f"Each message is the task's **{task.field_label(task.fields[0]).lower()}**; the template wraps it."
     lines = "\n".join(f"{f}: …" for f in task.fields)
     return f"{task.name} reads {len(task.fields)} fields. Write each on its own line:\n```\n{lines}\n```"
+
+
+def _shown(history: list[dict]) -> list[dict]:
+    """Messages as the Chatbot shows them: as text, replies from their first character.
+
+    The Chatbot puts a message into the page as HTML (sanitized, but a `<b>` or an `<img>`
+    still renders), so `&` and `<` are escaped and markup typed or answered shows as
+    typed. Its copy button copies the escaped text (`&lt;` for `<`); the log and the
+    History tab keep the text as it was.
+    """
+    return [dict(m, content=_escaped(m["content"].lstrip() if m["role"] == "assistant" else m["content"]))
+            for m in history]
+
+
+def _escaped(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;")
 
 
 def _chat_examples(task) -> list[dict]:

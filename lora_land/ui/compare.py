@@ -19,7 +19,8 @@ from lora_land.metrics import same_answer
 from lora_land.scheduler import EngineError
 from lora_land.service import NotReady
 from lora_land.store import VOTES, LogUnavailable
-from lora_land.ui.context import ALL, STREAM_INTERVAL, VOTE_LABELS, PageContext, _params, _plural, _refused, _refusing
+from lora_land.ui.context import (ALL, STREAM_INTERVAL, VOTE_LABELS, PageContext, _params, _plural, _refused,
+                                  _refusing, _text)
 from lora_land.ui.details import AdapterDetails
 
 MAX_FIELDS = 3  # the most template fields any task has; boxes beyond a task's fields are hidden
@@ -227,7 +228,7 @@ def _final(done, task=None) -> str:
     if done is None:
         return ""
     if done.finish_reason == "error":
-        return f"⚠ failed: {done.error}"
+        return f"⚠ failed: {_text(done.error)}"
     meaning = task.explain(done.text) if task is not None else None
     answer = f"answer **{done.text.strip()} ({meaning})** · " if meaning else ""
     ttft = "–" if done.time_to_first_token is None else f"{done.time_to_first_token:.2f} s"

@@ -13,6 +13,7 @@ It builds no components and knows no tab's layout; each tab module does its own.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from pathlib import Path
 
@@ -114,6 +115,18 @@ def _refused(title: str, exc: Exception) -> gr.Error:
     """A refused request: one line in the log, one message on the page, the panels left as they were."""
     log.info("%s: %s", title.lower(), exc)
     return gr.Error(str(exc), title=title, print_exception=False)
+
+
+def _text(value) -> str:
+    """Anyone's text (a prompt, a stop string, an error quoting either) for a Markdown component, shown as written.
+
+    Every ASCII punctuation character gets Markdown's backslash escape, so `<b>` stays
+    text instead of becoming HTML and `**` or `[a](b)` stay text instead of formatting.
+    """
+    return _PUNCTUATION.sub(r"\\\g<0>", str(value))
+
+
+_PUNCTUATION = re.compile(r"[!-/:-@\[-`{-~]")  # the characters CommonMark lets a backslash escape
 
 
 def _plural(n: int, word: str) -> str:

@@ -18,7 +18,7 @@ import gradio as gr
 
 from lora_land.service import BASE
 from lora_land.store import STATUSES
-from lora_land.ui.context import VOTE_LABELS, PageContext, _plural, _refusing, _round
+from lora_land.ui.context import VOTE_LABELS, PageContext, _plural, _refusing, _round, _text
 
 HISTORY_LIMIT = 200
 EXPORT_KEEP_SECONDS = 3600  # exports older than this are removed, and Gradio's copies of them (page.py)
@@ -54,15 +54,16 @@ class HistoryTab:
         except (TypeError, ValueError):
             params = row["params"] or ""
         when = (row["created"] or "")[:19].replace("T", " ")
-        lines = [f"**#{row['id']}** · {when} UTC · {row['source']} · {row['kind']} · **{row['adapter']}** · "
-                 f"{row['status']}" + (f" · vote: {VOTE_LABELS.get(row['vote'], row['vote'])}" if row["vote"] else ""),
+        vote = f" · vote: {VOTE_LABELS.get(row['vote'], row['vote'])}" if row["vote"] else ""
+        lines = [f"**#{row['id']}** · {when} UTC · {row['source']} · {row['kind']} · "
+                 f"**{_text(row['adapter'])}** · {row['status']}{vote}",
                  f"fine-tuned: {_plural(row['tokens_out'] or 0, 'token')} ({row['finish_reason'] or '–'}), "
                  f"first token {_seconds(row['ttft'])}, total {_seconds(row['total_seconds'])} · base: "
                  f"{_plural(row['base_tokens_out'] or 0, 'token')} ({row['base_finish_reason'] or '–'}), "
                  f"total {_seconds(row['base_total_seconds'])} · prompt {_plural(row['tokens_in'] or 0, 'token')}, "
-                 f"batch of {_plural(row['batch_peak'] or 0, 'row')} · {params}"]
+                 f"batch of {_plural(row['batch_peak'] or 0, 'row')} · {_text(params)}"]
         if row["error"]:
-            lines.append(f"⚠ {row['error']}")
+            lines.append(f"⚠ {_text(row['error'])}")
         return "\n\n".join(lines), row["prompt"] or "", row["output"] or "", row["base_output"] or ""
 
     def export(self, fmt: str, adapter: str, status: str, search: str) -> str:
@@ -97,8 +98,9 @@ class HistoryTab:
                              column_widths=["4%", "9%", "5%", "6%", "8%", "7%", "17%", "17%", "6%", "5%", "5%",
                                             "11%"])
         with gr.Group(elem_id="history-detail"):
+            # Its stop strings and error are anyone's text: shown escaped (_text), with no LaTeX either.
             record = gr.Markdown("Click a row to see its whole record here.", elem_id="history-record",
-                                 padding=True)
+                                 padding=True, latex_delimiters=[])
             with gr.Row(equal_height=True):
                 detail = [gr.Textbox(label=label, lines=8, max_lines=24, interactive=False, buttons=["copy"],
                                      elem_id=f"history-{key}")
