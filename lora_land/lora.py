@@ -223,6 +223,7 @@ class BatchSlots:
         self._plans: dict[tuple[int, ...], GroupPlan | GatherPlan | None] = {}
         self._hidden: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
         self.layers: list[LoRALinear] = []  # every layer these slots drive; each LoRALinear adds itself
+        self._fixed = False  # the last pass set rows for `lora_rows`
 
     def set(self, slots: list[int] | None, T: int, fixed: bool = False) -> None:
         """Rows' slots (slot 0 = base) for the next forward pass of T tokens per row; `fixed`: by `lora_rows`."""
@@ -232,9 +233,11 @@ class BatchSlots:
         self.slots, self.T = (list(slots) if active and not fixed else None), T
         self._plans.clear()
         self._hidden.clear()
-        tables: dict[tuple[int, ...], tuple[torch.Tensor, torch.Tensor]] = {}
-        for layer in self.layers:
-            layer.rows = None if not fixed else [self._rows(s.members, slots, tables) for s in layer.stacks if active]
+        if fixed or self._fixed:  # the eager passes never touch the layers' rows
+            tables: dict[tuple[int, ...], tuple[torch.Tensor, torch.Tensor]] = {}
+            for layer in self.layers:
+                layer.rows = None if not fixed else [self._rows(s.members, slots, tables) for s in layer.stacks if active]
+        self._fixed = fixed
 
     def _rows(self, members: tuple[int, ...], slots: list[int], tables: dict) -> tuple[torch.Tensor, torch.Tensor]:
         if members not in tables:
