@@ -144,6 +144,8 @@ def _build_demo(args: argparse.Namespace) -> int:
         pretrain_batch=args.pretrain_batch,
         documents_per_task=args.documents_per_task,
         eval_examples=args.eval_examples,
+        reading=args.reading,
+        bf16=args.bf16,
     )
     print(json.dumps(report["eval"], indent=2))
     print(f"built in {report['elapsed'] / 60:.1f} min")
@@ -248,6 +250,10 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--documents-per-task", type=int, default=2000,
                        help="miniature examples per task whose unlabelled text the base reads")
     build.add_argument("--eval-examples", type=int, default=None, help="test examples per task in the evaluation")
+    build.add_argument("--reading", metavar="WORDNET_DIR",
+                       help="also pretrain the base on an English dictionary: a WordNet database folder "
+                            "(Debian's wordnet-base installs one in /usr/share/wordnet)")
+    build.add_argument("--bf16", action="store_true", help="pretrain the base under bfloat16 autocast (faster)")
     build.set_defaults(func=_build_demo)
 
     rehearse = sub.add_parser("build-rehearsal", help="Mistral-7B's shapes, tokenizer and adapter files, offline")

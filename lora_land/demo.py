@@ -6,7 +6,9 @@ nothing, deterministically, on a CPU:
 1. a byte-level BPE tokenizer trained with `tokenizers` on the miniatures' text;
 2. a small Mistral-architecture causal LM (grouped-query attention) pretrained on the
    *unlabelled* prompts of the 25 tasks (inputs, never answers), so the base model knows
-   the templates and the words but cannot answer any task;
+   the templates and the words but cannot answer any task; optionally also on an
+   English dictionary (WordNet's entries, `--reading`), so that it knows words the
+   miniatures never use (a "firm" is a kind of business, "worst" is the opposite of "best");
 3. one LoRA adapter per task, trained with `lora_land.train` on the task's miniature;
 4. the evaluation table and chart (`lora_land.evaluate`).
 
@@ -84,6 +86,60 @@ def pretraining_documents(catalog: Catalog, n_per_task: int, seed: int) -> list[
                     keywords = ", ".join(f'"{words[i]}"' for i in picked)
                     documents.append((f"{value}{DOC_SEPARATOR}Keywords: {keywords}", True))
     return documents
+
+
+WORDNET_PARTS = {"noun": "noun", "verb": "verb", "adj": "adjective", "adv": "adverb"}
+WORDNET_RELATIONS = (("@", "A kind of"), ("!", "Opposite"), ("&", "Like"))  # pointer symbol, how it reads
+
+
+def reading_documents(wordnet_dir: str | Path) -> list[tuple[str, bool]]:
+    """An English dictionary as documents: one per WordNet synset (`data.noun` ... `data.adv`).
+
+    An entry reads like a dictionary's: its words, part of speech and definition with
+    the usage examples, then what it is a kind of, its opposite and what it is like,
+    each named by that synset's first word:
+
+        firm, house, business firm (noun): the members of a business organization ...
+        A kind of: business
+
+    The base learns from these what the miniatures' own words cannot teach it: words a
+    visitor uses that no miniature does, and how they relate to the ones the adapters
+    are trained on. No task answer is in them.
+    """
+    wordnet_dir = Path(wordnet_dir)
+    entries: dict[tuple[str, str], tuple[list[str], str, str, list[tuple[str, str, str]]]] = {}
+    for part, part_name in WORDNET_PARTS.items():
+        path = wordnet_dir / f"data.{part}"
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: not a WordNet database folder (Debian: apt-get install wordnet-base)")
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            if not line or line[0] == " ":  # the licence header is indented
+                continue
+            head, _, gloss = line.partition(" | ")
+            fields = head.split()
+            count = int(fields[3], 16)
+            words = [_wordnet_word(w) for w in fields[4 : 4 + 2 * count : 2]]
+            at = 4 + 2 * count
+            pointers = [tuple(fields[at + 1 + 4 * i : at + 4 + 4 * i]) for i in range(int(fields[at]))]
+            kind = "a" if fields[2] == "s" else fields[2]  # adjective satellites share the adjectives' file
+            entries[(kind, fields[0])] = (words, part_name, gloss.strip(), pointers)
+    documents = []
+    for words, part_name, gloss, pointers in entries.values():
+        lines = [f"{', '.join(dict.fromkeys(words))} ({part_name}): {gloss}"]
+        for symbol, reads in WORDNET_RELATIONS:
+            named = [entries[key][0][0] for s, offset, pos in pointers if s == symbol
+                     and (key := ("a" if pos == "s" else pos, offset)) in entries]
+            if named:
+                lines.append(f"{reads}: {', '.join(dict.fromkeys(named[:3]))}")
+        documents.append(("\n".join(lines), True))
+    return documents
+
+
+def _wordnet_word(word: str) -> str:
+    """A WordNet lemma as text: underscores are spaces; an adjective's position marker goes."""
+    for marker in ("(a)", "(p)", "(ip)"):
+        word = word.removesuffix(marker)
+    return word.replace("_", " ")
 
 
 def continued_prompt(prompt: str, values: list[str], rng: random.Random) -> str:
@@ -168,10 +224,13 @@ def pretrain_base(
     progress: bool = True,
     shape: dict | None = None,
     device: str = "cpu",
+    bf16: bool = False,
 ) -> dict:
     """Next-token pretraining of a fresh Mistral-architecture model on `device`; saved in float16.
 
     `shape` overrides MODEL_SHAPE's entries (a larger demo for a GPU build, a tiny one for tests).
+    `bf16` runs the forward pass under bfloat16 autocast (weights and optimizer stay float32):
+    about 1.3x the tokens per second on a CPU with AVX-512 BF16, more on a GPU.
     """
     from tqdm import tqdm
     from transformers import MistralConfig, MistralForCausalLM
@@ -200,7 +259,8 @@ def pretrain_base(
     for step in bar:
         index = torch.tensor([rng.randrange(len(rows)) for _ in range(batch_size)])
         batch = rows[index].to(device)  # (B, T)
-        loss = model(input_ids=batch, labels=batch).loss
+        with torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=bf16):
+            loss = model(input_ids=batch, labels=batch).loss
         losses.append(optimize(optimizer, model.parameters(), loss, lr_at(step, steps, learning_rate, warmup=50)))
         if step % 10 == 0:
             bar.set_postfix(loss=f"{sum(losses[-10:]) / len(losses[-10:]):.3f}")
@@ -213,6 +273,7 @@ def pretrain_base(
         "steps": steps,
         "final_loss": sum(tail) / len(tail),
         "seconds": time.perf_counter() - started,
+        "bf16": bf16,
     }
 
 
@@ -266,6 +327,8 @@ def build_demo(
     pretrain_batch: int = 8,
     documents_per_task: int = 2000,
     eval_examples: int | None = None,
+    reading: str | Path | None = None,
+    bf16: bool = False,
 ) -> dict:
     """Rebuild the demo profile's base and adapters (and evaluate them); returns a report.
 
@@ -295,14 +358,16 @@ def build_demo(
 
     if not skip_base:
         base_dir.mkdir(parents=True, exist_ok=True)
-        tokenizer = build_tokenizer(tokenizer_corpus(catalog, 400, seed), base_dir)
+        documents = pretraining_documents(catalog, documents_per_task, seed)
+        dictionary = reading_documents(reading) if reading else []
+        tokenizer = build_tokenizer(tokenizer_corpus(catalog, 400, seed) + [text for text, _ in dictionary], base_dir)
         report["tokenizer"] = {"vocab_size": len(tokenizer)}
         report["base"] = pretrain_base(
-            tokenizer, pretraining_documents(catalog, documents_per_task, seed), base_dir, pretrain_steps,
-            batch_size=pretrain_batch, seed=seed, progress=progress, shape=shape, device=device,
+            tokenizer, documents + dictionary, base_dir, pretrain_steps,
+            batch_size=pretrain_batch, seed=seed, progress=progress, shape=shape, device=device, bf16=bf16,
         )
         report["base"].update(shape={**MODEL_SHAPE, **(shape or {})}, device=device, batch_size=pretrain_batch,
-                              documents_per_task=documents_per_task)
+                              documents_per_task=documents_per_task, dictionary_entries=len(dictionary))
         print(f"base: {json.dumps(report['base'])}", flush=True)
 
     for key in tasks or list(catalog.tasks):

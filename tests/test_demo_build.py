@@ -30,7 +30,8 @@ def built(tmp_path_factory):
     shutil.copy(ROOT / "adapters.yaml", root / "adapters.yaml")
     committed = (ROOT / "models" / "demo" / "build.json").read_bytes()
     report = build_demo(root / "adapters.yaml", pretrain_steps=2, step_scale=0.001, shape=TOY, pretrain_batch=2,
-                        documents_per_task=3, eval_examples=2, progress=False)
+                        documents_per_task=3, eval_examples=2, progress=False,
+                        reading=write_wordnet(root / "wordnet"), bf16=True)
     assert (ROOT / "models" / "demo" / "build.json").read_bytes() == committed  # the committed demo untouched
     return root, report
 
@@ -43,6 +44,7 @@ def test_the_base_is_written_in_the_shape_asked_for_and_loads_as_a_user_loads_it
     assert {k: getattr(model.config, k) for k in TOY} == TOY
     assert next(model.parameters()).dtype.is_floating_point and len(tokenizer) == report["tokenizer"]["vocab_size"]
     assert report["base"]["shape"] == TOY and report["base"]["device"] == "cpu" and report["base"]["steps"] == 2
+    assert report["base"]["dictionary_entries"] == 8 and report["base"]["bf16"]
     assert json.loads((root / "models" / "demo" / "build.json").read_text())["base"]["shape"] == TOY
 
 
@@ -69,7 +71,54 @@ def test_the_chips_and_the_evaluation_come_from_the_new_build(built):
 
 def test_the_shape_option_names_what_it_takes():
     parser = build_parser()
-    args = parser.parse_args(["build-demo", "--device", "cuda", "--shape", "hidden_size=256,num_hidden_layers=6"])
+    args = parser.parse_args(["build-demo", "--device", "cuda", "--shape", "hidden_size=256,num_hidden_layers=6",
+                              "--reading", "/usr/share/wordnet", "--bf16"])
     assert args.shape == {"hidden_size": 256, "num_hidden_layers": 6} and args.device == "cuda"
+    assert args.reading == "/usr/share/wordnet" and args.bf16
     with pytest.raises(SystemExit):
         parser.parse_args(["build-demo", "--shape", "hidden=256"])
+
+
+def write_wordnet(folder: Path) -> Path:
+    """A tiny WordNet database in its own file format: an indented licence header, then one synset a line."""
+    folder.mkdir(parents=True, exist_ok=True)
+    header = "  1 This software and database is being provided to you, the LICENSEE, by Princeton University\n"
+    files = {
+        "noun": "00001740 03 n 01 entity 0 000 | that which is perceived or known to exist\n"
+                "08058098 14 n 03 firm 0 house 0 business_firm 0 001 @ 08061042 n 0000 | the members of a business "
+                "organization; \"he worked for a brokerage house\"\n"
+                "08061042 14 n 02 business 0 concern 0 001 @ 00001740 n 0000 | a commercial or industrial enterprise\n",
+        "verb": "01090335 40 v 01 sell 0 001 @ 02244956 v 0000 01 + 08 00 | exchange or deliver for money; "
+                "\"He sold his house\"\n",
+        "adj": "00227507 00 a 01 best 0 001 ! 00229630 a 0101 | (superlative of `good') having the most positive "
+               "qualities\n"
+               "00229630 00 a 01 worst 0 002 ! 00227507 a 0101 & 00229978 a 0000 | (superlative of `bad') most "
+               "wanting in quality; \"the worst player on the team\"\n"
+               "00229978 00 s 01 bottom(p) 0 001 & 00229630 a 0000 | the lowest in rank\n",
+        "adv": "00057388 02 r 01 badly 0 000 | in a disadvantageous way\n",
+    }
+    for part, lines in files.items():
+        (folder / f"data.{part}").write_text(header + lines)
+    return folder
+
+
+def test_the_dictionary_reads_as_entries_with_their_kinds_opposites_and_likes(tmp_path):
+    from lora_land.demo import reading_documents
+
+    documents = dict(reading_documents(write_wordnet(tmp_path / "wordnet")))
+    assert all(documents.values()) and len(documents) == 8  # every entry its own document, ended by EOS
+    texts = list(documents)
+    assert ('firm, house, business firm (noun): the members of a business organization; "he worked for a '
+            'brokerage house"\nA kind of: business') in texts
+    assert ("worst (adjective): (superlative of `bad') most wanting in quality; \"the worst player on the team\"\n"
+            "Opposite: best\nLike: bottom") in texts
+    assert "bottom (adjective): the lowest in rank\nLike: worst" in texts  # a satellite's marker dropped
+    assert "sell (verb): exchange or deliver for money; \"He sold his house\"" in texts  # a pointer to no entry
+    assert not any("LICENSEE" in text for text in texts)
+
+
+def test_a_folder_without_wordnet_is_named_in_the_error(tmp_path):
+    from lora_land.demo import reading_documents
+
+    with pytest.raises(FileNotFoundError, match="wordnet-base"):
+        reading_documents(tmp_path)
