@@ -133,6 +133,10 @@ def _build_demo(args: argparse.Namespace) -> int:
     from lora_land.demo import build_demo
 
     tasks = args.tasks.split(",") if args.tasks else None
+    if args.reading and not (Path(args.reading) / "data.noun").exists():
+        print(f"error: --reading {args.reading}: not a WordNet database folder "
+              "(Debian: apt-get install wordnet-base, then --reading /usr/share/wordnet)", file=sys.stderr)
+        return 2
     report = build_demo(
         args.config,
         pretrain_steps=args.pretrain_steps,

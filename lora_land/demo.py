@@ -358,8 +358,8 @@ def build_demo(
 
     if not skip_base:
         base_dir.mkdir(parents=True, exist_ok=True)
+        dictionary = reading_documents(reading) if reading else []  # a wrong folder fails before any work
         documents = pretraining_documents(catalog, documents_per_task, seed)
-        dictionary = reading_documents(reading) if reading else []
         tokenizer = build_tokenizer(tokenizer_corpus(catalog, 400, seed) + [text for text, _ in dictionary], base_dir)
         report["tokenizer"] = {"vocab_size": len(tokenizer)}
         report["base"] = pretrain_base(

@@ -122,3 +122,12 @@ def test_a_folder_without_wordnet_is_named_in_the_error(tmp_path):
 
     with pytest.raises(FileNotFoundError, match="wordnet-base"):
         reading_documents(tmp_path)
+
+
+def test_build_demo_refuses_a_reading_folder_without_wordnet_before_touching_the_demo(tmp_path, capsys):
+    from lora_land.__main__ import main
+
+    committed = (ROOT / "models" / "demo" / "build.json").read_bytes()
+    assert main(["build-demo", "--reading", str(tmp_path)]) == 2
+    assert "not a WordNet database folder" in capsys.readouterr().err
+    assert (ROOT / "models" / "demo" / "build.json").read_bytes() == committed
