@@ -133,6 +133,12 @@ def _build_demo(args: argparse.Namespace) -> int:
     from lora_land.demo import build_demo
 
     tasks = args.tasks.split(",") if args.tasks else None
+    base_only = [flag for flag, given in (("--reading", args.reading), ("--bf16", args.bf16), ("--shape", args.shape))
+                 if given]
+    if args.skip_base and base_only:
+        print(f"error: {', '.join(base_only)} only shape{'s' if len(base_only) == 1 else ''} the base, "
+              "which --skip-base keeps as it is; drop one or the other", file=sys.stderr)
+        return 2
     if args.reading and not (Path(args.reading) / "data.noun").exists():
         print(f"error: --reading {args.reading}: not a WordNet database folder "
               "(Debian: apt-get install wordnet-base, then --reading /usr/share/wordnet)", file=sys.stderr)

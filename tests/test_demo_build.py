@@ -131,3 +131,15 @@ def test_build_demo_refuses_a_reading_folder_without_wordnet_before_touching_the
     assert main(["build-demo", "--reading", str(tmp_path)]) == 2
     assert "not a WordNet database folder" in capsys.readouterr().err
     assert (ROOT / "models" / "demo" / "build.json").read_bytes() == committed
+
+
+def test_build_demo_refuses_base_options_with_skip_base_instead_of_ignoring_them(capsys):
+    from lora_land.__main__ import main
+
+    committed = (ROOT / "models" / "demo" / "build.json").read_bytes()
+    assert main(["build-demo", "--skip-base", "--bf16", "--reading", "/usr/share/wordnet"]) == 2
+    err = capsys.readouterr().err
+    assert "--reading, --bf16 only shape the base" in err and "--skip-base" in err
+    assert main(["build-demo", "--skip-base", "--shape", "hidden_size=256"]) == 2
+    assert "--shape only shapes the base" in capsys.readouterr().err
+    assert (ROOT / "models" / "demo" / "build.json").read_bytes() == committed
