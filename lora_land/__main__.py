@@ -133,11 +133,14 @@ def _build_demo(args: argparse.Namespace) -> int:
     from lora_land.demo import build_demo
 
     tasks = args.tasks.split(",") if args.tasks else None
-    base_only = [flag for flag, given in (("--reading", args.reading), ("--bf16", args.bf16), ("--shape", args.shape))
-                 if given]
+    base_only = [flag for flag, given in (("--reading", args.reading), ("--bf16", args.bf16), ("--shape", args.shape),
+                                          ("--continue-base", args.continue_base)) if given]
     if args.skip_base and base_only:
         print(f"error: {', '.join(base_only)} only shape{'s' if len(base_only) == 1 else ''} the base, "
               "which --skip-base keeps as it is; drop one or the other", file=sys.stderr)
+        return 2
+    if args.continue_base and args.shape:
+        print("error: --continue-base keeps the base's shape; --shape is for a fresh base", file=sys.stderr)
         return 2
     if args.reading and not (Path(args.reading) / "data.noun").exists():
         print(f"error: --reading {args.reading}: not a WordNet database folder "
@@ -156,6 +159,9 @@ def _build_demo(args: argparse.Namespace) -> int:
         eval_examples=args.eval_examples,
         reading=args.reading,
         bf16=args.bf16,
+        **({"copy_share": args.copy_share} if args.copy_share is not None else {}),
+        continue_base=args.continue_base,
+        pretrain_lr=args.pretrain_lr,
     )
     print(json.dumps(report["eval"], indent=2))
     print(f"built in {report['elapsed'] / 60:.1f} min")
@@ -264,6 +270,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also pretrain the base on an English dictionary: a WordNet database folder "
                             "(Debian's wordnet-base installs one in /usr/share/wordnet)")
     build.add_argument("--bf16", action="store_true", help="pretrain the base under bfloat16 autocast (faster)")
+    build.add_argument("--copy-share", type=float, default=None,
+                       help="share of each pretraining batch that is copy drills, random spans written twice "
+                            "(default: lora_land.demo.COPY_SHARE, one row in eight)")
+    build.add_argument("--continue-base", action="store_true",
+                       help="go on pretraining the existing base (its tokenizer and shape) instead of a fresh one")
+    build.add_argument("--pretrain-lr", type=float, default=3e-3, help="the base's peak learning rate")
     build.set_defaults(func=_build_demo)
 
     rehearse = sub.add_parser("build-rehearsal", help="Mistral-7B's shapes, tokenizer and adapter files, offline")

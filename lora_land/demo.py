@@ -9,6 +9,9 @@ nothing, deterministically, on a CPU:
    the templates and the words but cannot answer any task; optionally also on an
    English dictionary (WordNet's entries, `--reading`), so that it knows words the
    miniatures never use (a "firm" is a kind of business, "worst" is the opposite of "best");
+   one row in eight of every batch is a copy drill (random token spans, each written
+   twice), which teaches the base to copy what it has read: names, numbers, values, the
+   first thing nearly every adapter has to do with a visitor's input;
 3. one LoRA adapter per task, trained with `lora_land.train` on the task's miniature;
 4. the evaluation table and chart (`lora_land.evaluate`).
 
@@ -42,6 +45,7 @@ MODEL_SHAPE = {
     "max_position_embeddings": 1024,
 }
 PRETRAIN_SEQ_LEN = 512
+COPY_SHARE = 0.125  # of each pretraining batch's rows: copy drills
 DOC_SEPARATOR = "\n\n"
 
 
@@ -213,6 +217,24 @@ def pack(tokenizer, documents: list[tuple[str, bool]], seq_len: int, rng: random
     return torch.tensor(rows)
 
 
+def copy_drill(tokenizer, length: int, rng: random.Random) -> tuple[list[int], list[int]]:
+    """One pretraining row of random token spans (6 to 40 tokens), each written twice, and its labels.
+
+    Only a span's second writing is learned (the first is random, its labels are -100):
+    the base learns to find what it has read before and go on copying it. A base that
+    read only the miniatures' text never learned this (its loss on a repeated random
+    span was no lower the second time); after a few hundred steps of drills it is.
+    """
+    special = set(tokenizer.all_special_ids)
+    vocab = [i for i in range(len(tokenizer)) if i not in special]
+    ids, labels = [tokenizer.bos_token_id], [-100]
+    while len(ids) < length:
+        span = [rng.choice(vocab) for _ in range(rng.randint(6, 40))]
+        ids += span + span
+        labels += [-100] * len(span) + span
+    return ids[:length], labels[:length]
+
+
 def pretrain_base(
     tokenizer,
     documents: list[tuple[str, bool]],
@@ -225,12 +247,16 @@ def pretrain_base(
     shape: dict | None = None,
     device: str = "cpu",
     bf16: bool = False,
+    copy_share: float = COPY_SHARE,
+    continue_from: Path | None = None,
 ) -> dict:
     """Next-token pretraining of a fresh Mistral-architecture model on `device`; saved in float16.
 
     `shape` overrides MODEL_SHAPE's entries (a larger demo for a GPU build, a tiny one for tests).
     `bf16` runs the forward pass under bfloat16 autocast (weights and optimizer stay float32):
     about 1.3x the tokens per second on a CPU with AVX-512 BF16, more on a GPU.
+    `copy_share` of each batch's rows are copy drills (`copy_drill`), the rest packed documents.
+    `continue_from` is a saved base to go on pretraining instead of a fresh model (its shape is kept).
     """
     from tqdm import tqdm
     from transformers import MistralConfig, MistralForCausalLM
@@ -239,28 +265,38 @@ def pretrain_base(
 
     torch.manual_seed(seed)
     rng = random.Random(seed)
-    config = MistralConfig(
-        vocab_size=len(tokenizer),
-        bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id,
-        sliding_window=None,
-        tie_word_embeddings=True,  # the output layer reads tokens as the input embeds them: copying comes cheap
-        rope_theta=10000.0,
-        **{**MODEL_SHAPE, **(shape or {})},
-    )
-    model = MistralForCausalLM(config).to(device)
-    rows = pack(tokenizer, documents, min(PRETRAIN_SEQ_LEN, config.max_position_embeddings), rng)  # (N, T)
+    if continue_from is not None:
+        model = MistralForCausalLM.from_pretrained(continue_from, dtype=torch.float32).to(device)
+        config = model.config
+    else:
+        config = MistralConfig(
+            vocab_size=len(tokenizer),
+            bos_token_id=tokenizer.bos_token_id,
+            eos_token_id=tokenizer.eos_token_id,
+            pad_token_id=tokenizer.pad_token_id,
+            sliding_window=None,
+            tie_word_embeddings=True,  # the output layer reads tokens as the input embeds them: copying comes cheap
+            rope_theta=10000.0,
+            **{**MODEL_SHAPE, **(shape or {})},
+        )
+        model = MistralForCausalLM(config).to(device)
+    seq_len = min(PRETRAIN_SEQ_LEN, config.max_position_embeddings)
+    rows = pack(tokenizer, documents, seq_len, rng)  # (N, T)
+    drills = round(batch_size * copy_share)
     optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=0.01, betas=(0.9, 0.95))
     model.train()
     started = time.perf_counter()
     losses: list[float] = []
     bar = tqdm(range(steps), desc="pretrain base", disable=not progress)
     for step in bar:
-        index = torch.tensor([rng.randrange(len(rows)) for _ in range(batch_size)])
-        batch = rows[index].to(device)  # (B, T)
+        index = torch.tensor([rng.randrange(len(rows)) for _ in range(batch_size - drills)], dtype=torch.long)
+        batch, labels = rows[index], rows[index]  # (B, T)
+        if drills:
+            drill_ids, drill_labels = zip(*(copy_drill(tokenizer, seq_len, rng) for _ in range(drills)))
+            batch = torch.cat([batch, torch.tensor(drill_ids)])
+            labels = torch.cat([labels, torch.tensor(drill_labels)])
         with torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=bf16):
-            loss = model(input_ids=batch, labels=batch).loss
+            loss = model(input_ids=batch.to(device), labels=labels.to(device)).loss
         losses.append(optimize(optimizer, model.parameters(), loss, lr_at(step, steps, learning_rate, warmup=50)))
         if step % 10 == 0:
             bar.set_postfix(loss=f"{sum(losses[-10:]) / len(losses[-10:]):.3f}")
@@ -274,6 +310,8 @@ def pretrain_base(
         "final_loss": sum(tail) / len(tail),
         "seconds": time.perf_counter() - started,
         "bf16": bf16,
+        "learning_rate": learning_rate,
+        "copy_share": copy_share,
     }
 
 
@@ -329,8 +367,15 @@ def build_demo(
     eval_examples: int | None = None,
     reading: str | Path | None = None,
     bf16: bool = False,
+    copy_share: float = COPY_SHARE,
+    continue_base: bool = False,
+    pretrain_lr: float = 3e-3,
 ) -> dict:
     """Rebuild the demo profile's base and adapters (and evaluate them); returns a report.
+
+    `continue_base` goes on pretraining the profile's base (its tokenizer and shape kept)
+    for `pretrain_steps` more steps instead of starting a fresh one; the report keeps the
+    earlier pretraining as the new one's `continued_from`.
 
     Everything trains on `device` ("cuda" builds a larger `shape` in minutes; the files
     written are the same kind: a float16 base and PEFT adapters that the CPU serves).
@@ -360,14 +405,26 @@ def build_demo(
         base_dir.mkdir(parents=True, exist_ok=True)
         dictionary = reading_documents(reading) if reading else []  # a wrong folder fails before any work
         documents = pretraining_documents(catalog, documents_per_task, seed)
-        tokenizer = build_tokenizer(tokenizer_corpus(catalog, 400, seed) + [text for text, _ in dictionary], base_dir)
-        report["tokenizer"] = {"vocab_size": len(tokenizer)}
+        if continue_base:
+            from transformers import AutoTokenizer
+
+            tokenizer = AutoTokenizer.from_pretrained(base_dir)
+            earlier = report.get("base")
+        else:
+            corpus = tokenizer_corpus(catalog, 400, seed) + [text for text, _ in dictionary]
+            tokenizer = build_tokenizer(corpus, base_dir)
+            report["tokenizer"] = {"vocab_size": len(tokenizer)}
         report["base"] = pretrain_base(
-            tokenizer, documents + dictionary, base_dir, pretrain_steps,
-            batch_size=pretrain_batch, seed=seed, progress=progress, shape=shape, device=device, bf16=bf16,
+            tokenizer, documents + dictionary, base_dir, pretrain_steps, batch_size=pretrain_batch,
+            learning_rate=pretrain_lr, seed=seed, progress=progress, shape=shape, device=device, bf16=bf16,
+            copy_share=copy_share, continue_from=base_dir if continue_base else None,
         )
-        report["base"].update(shape={**MODEL_SHAPE, **(shape or {})}, device=device, batch_size=pretrain_batch,
+        report["base"].update(device=device, batch_size=pretrain_batch,
                               documents_per_task=documents_per_task, dictionary_entries=len(dictionary))
+        if continue_base:
+            report["base"].update(shape=(earlier or {}).get("shape"), continued_from=earlier)
+        else:
+            report["base"].update(shape={**MODEL_SHAPE, **(shape or {})})
         print(f"base: {json.dumps(report['base'])}", flush=True)
 
     for key in tasks or list(catalog.tasks):

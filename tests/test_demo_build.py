@@ -143,3 +143,48 @@ def test_build_demo_refuses_base_options_with_skip_base_instead_of_ignoring_them
     assert main(["build-demo", "--skip-base", "--shape", "hidden_size=256"]) == 2
     assert "--shape only shapes the base" in capsys.readouterr().err
     assert (ROOT / "models" / "demo" / "build.json").read_bytes() == committed
+
+
+def test_a_copy_drill_is_random_spans_written_twice_and_only_the_second_writing_is_learned():
+    import random
+
+    from lora_land.demo import copy_drill
+
+    tokenizer = AutoTokenizer.from_pretrained(ROOT / "models" / "demo" / "base")
+    ids, labels = copy_drill(tokenizer, 512, random.Random(0))
+    assert len(ids) == len(labels) == 512 and ids[0] == tokenizer.bos_token_id
+    assert not set(ids[1:]) & set(tokenizer.all_special_ids)
+    at, spans = 1, 0
+    while labels[at] == -100 and at < 512:  # a span: its first writing unlabelled, then the same tokens labelled
+        start = at
+        while labels[at] == -100:
+            at += 1
+        length = at - start
+        second = ids[at : at + length]
+        assert second == ids[start : start + len(second)] == labels[at : at + length]
+        at += length
+        spans += 1
+        if at >= 512:
+            break
+    assert spans >= 6
+
+
+def test_continue_base_goes_on_pretraining_the_base_and_keeps_its_tokenizer(built):
+    import torch
+
+    from lora_land.demo import build_demo
+
+    root, first = built
+    base = root / "models" / "demo" / "base"
+    vocab = (base / "tokenizer.json").read_bytes()
+    before = AutoModelForCausalLM.from_pretrained(base).model.embed_tokens.weight.clone()
+    report = build_demo(root / "adapters.yaml", pretrain_steps=3, step_scale=0.001, pretrain_batch=4,
+                        documents_per_task=3, eval_examples=1, progress=False, tasks=["glue_sst2"],
+                        continue_base=True, copy_share=0.25, pretrain_lr=1e-3)
+    assert (base / "tokenizer.json").read_bytes() == vocab
+    after = AutoModelForCausalLM.from_pretrained(base)
+    assert {k: getattr(after.config, k) for k in TOY} == TOY
+    assert not torch.equal(after.model.embed_tokens.weight, before)
+    assert report["base"]["steps"] == 3 and report["base"]["copy_share"] == 0.25
+    assert report["base"]["learning_rate"] == 1e-3 and report["base"]["shape"] == TOY
+    assert report["base"]["continued_from"] == first["base"]
