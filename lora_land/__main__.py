@@ -142,27 +142,27 @@ def _build_demo(args: argparse.Namespace) -> int:
     if args.continue_base and args.shape:
         print("error: --continue-base keeps the base's shape; --shape is for a fresh base", file=sys.stderr)
         return 2
-    if args.reading and not (Path(args.reading) / "data.noun").exists():
-        print(f"error: --reading {args.reading}: not a WordNet database folder "
-              "(Debian: apt-get install wordnet-base, then --reading /usr/share/wordnet)", file=sys.stderr)
+    try:  # a missing dictionary or base is found before any work
+        report = build_demo(
+            args.config,
+            pretrain_steps=args.pretrain_steps,
+            step_scale=args.step_scale,
+            tasks=tasks,
+            skip_base=args.skip_base,
+            shape=args.shape,
+            device=args.device,
+            pretrain_batch=args.pretrain_batch,
+            documents_per_task=args.documents_per_task,
+            eval_examples=args.eval_examples,
+            reading=args.reading,
+            bf16=args.bf16,
+            **({"copy_share": args.copy_share} if args.copy_share is not None else {}),
+            continue_base=args.continue_base,
+            pretrain_lr=args.pretrain_lr,
+        )
+    except FileNotFoundError as error:
+        print(f"error: {error}", file=sys.stderr)
         return 2
-    report = build_demo(
-        args.config,
-        pretrain_steps=args.pretrain_steps,
-        step_scale=args.step_scale,
-        tasks=tasks,
-        skip_base=args.skip_base,
-        shape=args.shape,
-        device=args.device,
-        pretrain_batch=args.pretrain_batch,
-        documents_per_task=args.documents_per_task,
-        eval_examples=args.eval_examples,
-        reading=args.reading,
-        bf16=args.bf16,
-        **({"copy_share": args.copy_share} if args.copy_share is not None else {}),
-        continue_base=args.continue_base,
-        pretrain_lr=args.pretrain_lr,
-    )
     print(json.dumps(report["eval"], indent=2))
     print(f"built in {report['elapsed'] / 60:.1f} min")
     return 0

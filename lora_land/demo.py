@@ -402,6 +402,8 @@ def build_demo(
     started = time.perf_counter()
 
     if not skip_base:
+        if continue_base and not (base_dir / "config.json").exists():
+            raise FileNotFoundError(f"{base_dir}: no base to go on pretraining (build one without --continue-base)")
         base_dir.mkdir(parents=True, exist_ok=True)
         dictionary = reading_documents(reading) if reading else []  # a wrong folder fails before any work
         documents = pretraining_documents(catalog, documents_per_task, seed)

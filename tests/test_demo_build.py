@@ -188,3 +188,14 @@ def test_continue_base_goes_on_pretraining_the_base_and_keeps_its_tokenizer(buil
     assert report["base"]["steps"] == 3 and report["base"]["copy_share"] == 0.25
     assert report["base"]["learning_rate"] == 1e-3 and report["base"]["shape"] == TOY
     assert report["base"]["continued_from"] == first["base"]
+
+
+def test_continue_base_without_a_base_is_refused_with_one_line(tmp_path, capsys):
+    from lora_land.__main__ import main
+
+    shutil.copy(ROOT / "adapters.yaml", tmp_path / "adapters.yaml")
+    assert main(["--config", str(tmp_path / "adapters.yaml"), "build-demo", "--continue-base"]) == 2
+    assert "no base to go on pretraining" in capsys.readouterr().err
+    assert not (tmp_path / "models").exists()
+    assert main(["build-demo", "--continue-base", "--shape", "hidden_size=256"]) == 2
+    assert "--continue-base keeps the base's shape" in capsys.readouterr().err
