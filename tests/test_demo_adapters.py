@@ -39,6 +39,24 @@ def test_the_demo_base_is_a_small_mistral():
     assert config["num_key_value_heads"] < config["num_attention_heads"]  # grouped-query attention
 
 
+def test_the_demo_base_copies_what_it_has_read():
+    """A random span of tokens written twice: the base predicts its second writing almost surely (the copy drills of
+    its pretraining), where without drills its loss was the same both times (13.9 nats) and adapters wrote "Tokyo"
+    for a visitor's "Tehran"."""
+    import torch
+
+    base_dir = CATALOG.profile("demo").base
+    model = AutoModelForCausalLM.from_pretrained(base_dir, dtype=torch.float32).eval()
+    special = AutoTokenizer.from_pretrained(base_dir).all_special_ids
+    span = torch.randint(max(special) + 1, model.config.vocab_size, (8, 40), generator=torch.Generator().manual_seed(0))
+    ids = torch.cat([torch.full((8, 1), model.config.bos_token_id), span, span], 1)  # (8, 81)
+    with torch.no_grad():
+        logits = model(ids).logits[:, :-1]
+    loss = torch.nn.functional.cross_entropy(logits.transpose(1, 2), ids[:, 1:], reduction="none")  # (8, 80)
+    first, second = loss[:, 5:40].mean().item(), loss[:, 45:].mean().item()
+    assert second < 1.0 and second < 0.1 * first, (first, second)
+
+
 def test_adapters_vary_in_rank_and_targets():
     configs = [json.loads((Path(CATALOG.task(k).adapters["demo"].source) / "adapter_config.json").read_text()) for k in TASKS]
     assert {c["r"] for c in configs} == {4, 8, 16}
@@ -73,10 +91,10 @@ def test_refreshing_the_chips_rewrites_only_the_examples(tmp_path):
 # the miniatures became varied enough that the demo's 2.4M-parameter base no longer learns
 # these rules in its training budget. Strict: when an adapter gets its chips right, its mark
 # has to go.
-CHIPS_WRONG = {"bc5cdr", "conllpp", "covid", "dbpedia", "drop", "e2e_nlg", "glue_cola", "glue_mrpc", "glue_qnli",
-               "glue_qqp", "glue_stsb", "gsm8k", "hellaswag", "tldr_headline_gen", "viggo", "webnlg", "wikisql"}
-TASK_WRONG = {"covid", "dbpedia", "drop", "glue_cola", "glue_mrpc", "glue_qnli", "glue_qqp", "glue_stsb", "gsm8k",
-              "hellaswag", "wikisql"}  # by the task's own metric (ROUGE's threshold lets near-misses pass)
+CHIPS_WRONG = {"bc5cdr", "conllpp", "dbpedia", "glue_cola", "glue_mrpc", "glue_qnli", "glue_qqp", "glue_stsb", "gsm8k",
+               "hellaswag", "viggo", "wikisql"}
+# by the task's own metric (ROUGE's threshold lets near-misses pass)
+TASK_WRONG = {"dbpedia", "glue_cola", "glue_mrpc", "glue_qnli", "glue_qqp", "glue_stsb", "gsm8k", "hellaswag"}
 
 
 def wrong(keys, known: set[str]):
@@ -132,7 +150,7 @@ def chip_answers(chip_runs):
 def test_the_base_writes_on_about_each_input_like_a_base_model(chip_runs):
     """Not one memorised paragraph for every task, no blank lines first; mostly text that takes up the input's words.
 
-    When the demo was built, 66 of the 75 answers opened differently and 54 shared a word with
+    When the demo was built, 74 of the 75 answers opened differently and 65 shared a word with
     their input; the rest ramble on in the miniatures' style (a date, a name, a "Key words:" line).
     """
     _, base = chip_runs
