@@ -412,6 +412,8 @@ def test_markup_in_prompts_and_answers_shows_as_text_everywhere(page, app_server
                                base=True)
         store.progress(answered, output=HOSTILE[0], base_output=HOSTILE[5])
         store.finish(answered, status="error", error=f"the answer stopped at {HOSTILE[2]}")
+        # the app may hold the log as this row is written: the store keeps it and retries; close only once written
+        wait_for(lambda: not store.pending)
     finally:
         store.close()
 
