@@ -115,27 +115,32 @@ class Store:
             self.table = self.db[TABLE]
             self.columns = list(self.table.columns_dict)
 
-    def _write(self, fn: Callable[[], Any], *, wait: bool = True) -> Any:
+    def _write(self, fn: Callable[[], Any], *, wait: bool = True, last_chance: bool = False) -> Any:
         """`fn()` in one transaction, after any completions kept in memory; raise LogUnavailable if the file refuses.
 
         `wait=False` is for writes worth skipping rather than waiting for: it gives up at
-        once when another thread or program holds the log.
+        once when another thread or program holds the log. `last_chance=True` (closing) waits
+        the full BUSY_SECONDS even while the file has just refused a write.
         """
         if not self.lock.acquire(timeout=BUSY_SECONDS if wait else 0):
             raise LogUnavailable(self.problem or f"the log {self.path} is busy")
         try:
             # While the file has just refused a write, try it once instead of waiting again:
             # each request during an outage is answered at once, not after BUSY_SECONDS more.
-            patient = wait and (self.problem is None or time.monotonic() - self.failed_at > BUSY_SECONDS)
+            patient = last_chance or (wait and (self.problem is None
+                                                or time.monotonic() - self.failed_at > BUSY_SECONDS))
             if not patient:
                 self.db.conn.execute("pragma busy_timeout = 0")
             try:
                 self._flush()
-                with self.db.conn:
-                    result = fn()
+                result = self._transaction(fn)
             except sqlite3.OperationalError as exc:
-                self.problem, self.failed_at = unwritable(exc, self.path), time.monotonic()
-                raise LogUnavailable(self.problem) from None
+                problem = unwritable(exc, self.path)
+                # A write that did not wait and found another writer proves no outage: only a write
+                # that waited, or one during an outage already known, marks (and extends) it.
+                if patient or self.problem is not None:
+                    self.problem, self.failed_at = problem, time.monotonic()
+                raise LogUnavailable(problem) from None
             finally:
                 if not patient:
                     self.db.conn.execute(f"pragma busy_timeout = {int(BUSY_SECONDS * 1000)}")
@@ -146,13 +151,25 @@ class Store:
         finally:
             self.lock.release()
 
+    def _transaction(self, fn: Callable[[], Any]) -> Any:
+        """`fn()` in one transaction that holds the write lock from its start (the caller holds `self.lock`).
+
+        A deferred transaction would read first and ask for the write lock later; in WAL mode
+        SQLite refuses that upgrade at once, without waiting, when another connection wrote in
+        between. Taking the lock first makes a write wait its turn behind other writers
+        (up to the busy timeout) instead.
+        """
+        conn = self.db.conn
+        conn.execute("begin immediate")
+        with conn:  # commit, or roll back on any error
+            return fn()
+
     def _flush(self) -> None:
         """Write the completions kept in memory (the caller holds the lock)."""
         with self._pending_lock:
             waiting = list(self.pending.items())
         for row_id, update in waiting:
-            with self.db.conn:
-                self.table.update(row_id, update)
+            self._transaction(lambda: self.table.update(row_id, update))  # noqa: B023 (run at once)
             with self._pending_lock:
                 self.pending.pop(row_id, None)
         if waiting:
@@ -321,7 +338,7 @@ class Store:
     def close(self) -> None:
         """Write what is kept in memory, if the file takes it, and close; what it refuses is logged as lost."""
         try:
-            self._write(lambda: None)
+            self._write(lambda: None, last_chance=True)
         except sqlite3.ProgrammingError:  # closed already
             return
         except LogUnavailable as exc:

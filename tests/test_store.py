@@ -6,10 +6,12 @@ import json
 import sqlite3
 import subprocess
 import sys
+import threading
 from types import SimpleNamespace
 
 import pytest
 
+from lora_land import store as store_module
 from lora_land.store import MIGRATIONS, Store, migrate, percentile, spreadsheet_safe
 
 EXPECTED_COLUMNS = {
@@ -230,3 +232,52 @@ def test_the_sqlite_utils_command_reads_and_searches_the_log(tmp_path):
     found = subprocess.run([*cli, "search", str(path), "generations", "striker"], capture_output=True, text=True,
                            check=True)
     assert json.loads(found.stdout)[0]["prompt"] == "Maria Jensen , a British striker"
+
+
+def test_two_programs_writing_one_log_wait_their_turn(tmp_path):
+    """Two apps (or the app and a script) on one log file, each accepting and finishing requests at once:
+    every write waits for the other's to end; none is refused as 'locked' and every row ends complete."""
+    path = tmp_path / "log.db"
+    stores = [Store(path), Store(path)]
+    refused: list[str] = []
+
+    def serve(store):
+        for i in range(150):
+            try:
+                row_id = begin(store, prompt=f"request {i}")
+                store.progress(row_id, output="so far")
+                store.finish(row_id, status="complete", tuned=done("yes"), base=done("no"))
+            except Exception as exc:  # noqa: BLE001 (any refusal is the failure shown)
+                refused.append(repr(exc))
+
+    threads = [threading.Thread(target=serve, args=(store,)) for store in stores]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    for store in stores:
+        assert not store.pending
+        store.close()
+    assert refused == []
+    reader = Store(path)
+    assert reader.count() == 300 and reader.count(status="complete") == 300
+    reader.close()
+
+
+def test_closing_waits_for_the_file_to_write_the_completions_it_kept(tmp_path, monkeypatch):
+    """A completion the locked file refused is kept in memory; the app closes just before the lock is let go.
+    Closing waits for the file (as a write does) instead of giving up at once, and the completion is written."""
+    monkeypatch.setattr(store_module, "BUSY_SECONDS", 1.0)
+    monkeypatch.setattr(store_module, "RETRY_SECONDS", 60.0)  # only closing may write it
+    path = tmp_path / "log.db"
+    store = Store(path)
+    row_id = begin(store)
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("begin exclusive")
+    store.finish(row_id, status="complete", tuned=done("yes"), base=done("no"))  # refused after 1 s: kept
+    assert row_id in store.pending
+    threading.Timer(0.3, holder.close).start()  # the other program lets go while the app closes
+    store.close()
+    reader = Store(path)
+    assert reader.get(row_id)["status"] == "complete" and reader.get(row_id)["output"] == "yes"
+    reader.close()
