@@ -58,7 +58,7 @@ def _compare(args: argparse.Namespace) -> int:
 def _train(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from lora_land.catalog import load_catalog
+    from lora_land.catalog import TARGET_PRESETS, load_catalog
     from lora_land.train import miniature_examples, read_examples_file, train_adapter
 
     catalog = load_catalog(args.config)
@@ -67,7 +67,14 @@ def _train(args: argparse.Namespace) -> int:
     recipe = task.adapters[profile.name].train
     overrides = {k: getattr(args, k) for k in ("rank", "alpha", "steps", "batch_size", "learning_rate") if getattr(args, k)}
     if args.targets:
-        overrides["targets"] = tuple(args.targets.split(","))
+        modules = TARGET_PRESETS["all-linear"]
+        targets = TARGET_PRESETS.get(args.targets) or [m.strip() for m in args.targets.split(",") if m.strip()]
+        unknown = [m for m in targets if m not in modules]
+        if unknown or not targets:
+            print(f"error: --targets {args.targets!r}: not a preset ({', '.join(TARGET_PRESETS)}) nor modules of "
+                  f"the model ({', '.join(modules)})", file=sys.stderr)
+            return 2
+        overrides["targets"] = tuple(targets)
     recipe = replace(recipe, **overrides)
     if args.data:
         examples = read_examples_file(args.data, task, target=args.target_column)
@@ -240,7 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="replace the catalog's own adapter for the task (the default never does)")
     train.add_argument("--rank", type=int)
     train.add_argument("--alpha", type=int)
-    train.add_argument("--targets", help="comma-separated module names, e.g. q_proj,v_proj")
+    train.add_argument("--targets", help="attention, all-linear, or comma-separated module names, e.g. q_proj,v_proj")
     train.add_argument("--steps", type=int)
     train.add_argument("--batch-size", type=int)
     train.add_argument("--learning-rate", type=float)

@@ -145,6 +145,16 @@ def test_train_command_reads_the_catalog_and_a_data_file(tiny_profile, data_file
     assert config["r"] == 3 and config["lora_alpha"] == 4
     assert not (tmp_path / "adapters" / "glue_sst2").exists()
 
+    # --targets takes the catalog's presets or module names; a name the model lacks is one clear line
+    assert main([*train, "--targets", "all-linear", "--out", str(tmp_path / "linear")]) == 0
+    assert set(json.loads(capsys.readouterr().out)["recipe"]["targets"]) >= {"gate_proj", "down_proj", "q_proj"}
+    assert main([*train, "--targets", "q_proj,v_proj", "--out", str(tmp_path / "qv")]) == 0
+    assert json.loads(capsys.readouterr().out)["recipe"]["targets"] == ["q_proj", "v_proj"]
+    assert main([*train, "--targets", "q_proj,vproj", "--out", str(tmp_path / "typo")]) == 2
+    err = capsys.readouterr().err
+    assert "--targets 'q_proj,vproj'" in err and "all-linear" in err and "Traceback" not in err
+    assert not (tmp_path / "typo").exists()
+
     assert main([*train, "--out", str(tmp_path / "adapters" / "glue_sst2")]) == 2
     assert "holds the catalog's glue_sst2 (tiny) adapter" in capsys.readouterr().err
     assert not (tmp_path / "adapters" / "glue_sst2").exists()
