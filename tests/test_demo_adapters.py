@@ -91,10 +91,9 @@ def test_refreshing_the_chips_rewrites_only_the_examples(tmp_path):
 # the miniatures became varied enough that the demo's 2.4M-parameter base no longer learns
 # these rules in its training budget. Strict: when an adapter gets its chips right, its mark
 # has to go.
-CHIPS_WRONG = {"bc5cdr", "conllpp", "dbpedia", "glue_cola", "glue_mrpc", "glue_qnli", "glue_qqp", "glue_stsb", "gsm8k",
-               "hellaswag", "viggo", "wikisql"}
+CHIPS_WRONG = {"glue_cola", "glue_mrpc", "glue_qnli", "glue_qqp", "glue_stsb", "gsm8k", "hellaswag"}
 # by the task's own metric (ROUGE's threshold lets near-misses pass)
-TASK_WRONG = {"dbpedia", "glue_cola", "glue_mrpc", "glue_qnli", "glue_qqp", "glue_stsb", "gsm8k", "hellaswag"}
+TASK_WRONG = {"glue_cola", "glue_mrpc", "glue_qnli", "glue_qqp", "glue_stsb", "gsm8k", "hellaswag"}
 
 
 def wrong(keys, known: set[str]):

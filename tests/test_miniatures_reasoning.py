@@ -7,7 +7,7 @@ from lora_land.miniatures.reasoning import _ACTIVITIES, _untokenize
 
 
 def test_gsm8k_expression_follows_the_story_and_gives_the_answer():
-    names = set()
+    names, sizes = set(), Counter()
     for example in make_split("gsm8k", "train", 2000):
         question = example.fields["question"]
         reasoning, answer = example.target.split("\n#### ")
@@ -17,12 +17,14 @@ def test_gsm8k_expression_follows_the_story_and_gives_the_answer():
         assert int(answer) == eval(expression)  # digits and + - * only
         assert len(tokens) in (3, 5) and all(op in "+-*" for op in tokens[1::2])
         operands = tokens[::2]
-        assert all(1 <= int(n) <= 50 for n in operands)
+        assert all(1 <= int(n) <= 200 for n in operands)
+        sizes.update(len(n) for n in operands + [answer])
         numbers = re.findall(r"\d+", question)
         it = iter(numbers)  # operands appear in the question in story order (other numbers may sit in between)
         assert all(n in it for n in operands), (question, expression)
         names.add(question.split()[0])
     assert len(names) >= 100
+    assert min(sizes[1], sizes[2], sizes[3]) >= 300  # one-, two- and three-digit numbers all common
 
 
 def test_drop_spans_are_copied_from_passages_of_every_kind():

@@ -49,6 +49,8 @@ myopathy, osteoporosis, hyperthermia, hypothermia, lactic acidosis, metabolic ac
 sexual dysfunction, infertility, birth defects, cleft palate, toxicity, overdose, poisoning, addiction,
 withdrawal syndrome, respiratory depression, Stevens-Johnson syndrome, serotonin syndrome, neuroleptic malignant syndrome
 """)
+# A drug is often named with its salt ("morphine sulfate"): the salt is the entity's I-Chemical word.
+_SALTS = words("hydrochloride, sulfate, citrate, maleate, phosphate, acetate, tartrate, mesylate, sodium, bromide")
 _BC5CDR_TEMPLATES = [
     "Treatment with CHEM reverses the antihypertensive effect of CHEM .",
     "Chronic CHEM use induced DIS in rats .",
@@ -82,13 +84,22 @@ _BC5CDR_TEMPLATES = [
 ]
 
 
+def _bc5cdr_chemicals(rng: random.Random) -> list[str]:
+    """Three distinct chemicals; about half are several words (a listed name, or a drug with its salt)."""
+    picked = rng.sample(_CHEMICALS, 3)
+    for i, name in enumerate(picked):
+        if " " not in name and rng.random() < 0.3:
+            picked[i] = f"{name} {rng.choice(_SALTS)}"
+    return picked
+
+
 def bc5cdr(rng: random.Random) -> Example:
     """A tokenized abstract sentence naming drugs (Chemical) and diseases (Disease).
 
     Each entity's first word is a B- tag and any further words are I- tags, listed in order of
     appearance; every tagged word is a word of the sentence. Mentions are all distinct.
     """
-    pools = {"CHEM": ("Chemical", rng.sample(_CHEMICALS, 3)), "DIS": ("Disease", rng.sample(_DISEASES, 3))}
+    pools = {"CHEM": ("Chemical", _bc5cdr_chemicals(rng)), "DIS": ("Disease", rng.sample(_DISEASES, 3))}
     tags: dict[str, list[str]] = {"B-Chemical": [], "B-Disease": [], "I-Disease": [], "I-Chemical": []}
     tokens = []
     for piece in rng.choice(_BC5CDR_TEMPLATES).split():

@@ -60,6 +60,11 @@ def _evaluate(expr: list[str]) -> int:
     return total
 
 
+def _amount(rng: random.Random, low: int, high: int) -> int:
+    """A count in a story: mostly low..high, one time in three up to four times as many (three-digit numbers too)."""
+    return rng.randint(low, high) if rng.random() < 0.65 else rng.randint(high + 1, 4 * high)
+
+
 def _gsm8k_story(rng: random.Random) -> tuple[str, list[str], int]:
     """(question text, operands and operators in story order, answer)."""
     name, friend, other = rng.sample(FIRST_NAMES, 3)
@@ -69,19 +74,19 @@ def _gsm8k_story(rng: random.Random) -> tuple[str, list[str], int]:
     fill = {"friend": friend, "place": rng.choice(_PLACES)}
     shape = rng.choice(["changes", "changes", "together", "compare", "groups", "money"])
     if shape == "changes":  # one character's pile changes once or twice
-        total = rng.randint(3, 50)
+        total = _amount(rng, 3, 50)
         parts, expr = [f"{name} {'had' if past else 'has'} {total} {items}."], [str(total)]
         if rng.random() < 0.3:  # a number that does not matter
             parts.append(rng.choice([f"{name} is {rng.randint(6, 14)} years old.",
                                      f"{friend} has {rng.randint(2, 40)} {rng.choice(_ITEMS)}."]))
         for _ in range(rng.choice([1, 1, 2])):
             if total >= 2 and rng.random() < 0.5:
-                amount = rng.randint(1, min(total, 30))
+                amount = rng.randint(1, min(total, _amount(rng, 20, 30)))
                 verb = rng.choice(_LOSSES + (_EATS if food else []))
                 expr += ["-", str(amount)]
                 total -= amount
             else:
-                amount = rng.randint(1, 40)
+                amount = _amount(rng, 1, 40)
                 verb = rng.choice(_GAINS)
                 expr += ["+", str(amount)]
                 total += amount
@@ -91,20 +96,20 @@ def _gsm8k_story(rng: random.Random) -> tuple[str, list[str], int]:
                              "have at the end"])
         parts.append(f"How many {items} does {name} {ending}?")
     elif shape == "together":  # two or three children pool what they have
-        a, b = rng.randint(1, 50), rng.randint(1, 50)
+        a, b = _amount(rng, 1, 50), _amount(rng, 1, 50)
         verb = rng.choice(["has", "picked", "brought", "collected", "found", "made" if food else "bought"])
         parts, expr = [f"{name} {verb} {a} {items} and {friend} {verb} {b}."], [str(a), "+", str(b)]
         if rng.random() < 0.4:
-            c = rng.randint(1, 50)
+            c = _amount(rng, 1, 50)
             parts.append(f"{other} {verb} {c} {items}.")
             expr += ["+", str(c)]
         elif rng.random() < 0.4:
-            c = rng.randint(1, min(a + b, 50))
+            c = rng.randint(1, min(a + b, _amount(rng, 10, 50)))
             parts.append(f"They {rng.choice(['ate' if food else 'lost', 'gave away', 'sold'])} {c} of them.")
             expr += ["-", str(c)]
         parts.append(f"How many {items} do they have {rng.choice(['together', 'altogether', 'in total', 'now'])}?")
     elif shape == "compare":  # one character has more or fewer than another
-        a = rng.randint(2, 50)
+        a = _amount(rng, 2, 50)
         b = rng.randint(1, a - 1)
         more = rng.random() < 0.5
         parts = [f"{name} has {a} {items}.",
@@ -124,7 +129,7 @@ def _gsm8k_story(rng: random.Random) -> tuple[str, list[str], int]:
         else:
             parts.append(f"How many {items} does {name} buy?")
     else:  # pocket money spent on one or two things
-        a = rng.randint(5, 50)
+        a = _amount(rng, 5, 50)
         b = rng.randint(1, a)
         first, second = rng.sample(_THINGS_TO_BUY, 2)
         parts, expr = [f"{name} has ${a}.", f"{name} spends ${b} on {first}."], [str(a), "-", str(b)]
