@@ -161,8 +161,12 @@ class Store:
         """
         conn = self.db.conn
         conn.execute("begin immediate")
-        with conn:  # commit, or roll back on any error
-            return fn()
+        try:
+            with conn:  # commit, or roll back on any error
+                return fn()
+        finally:
+            if conn.in_transaction:  # a commit the file refused (a full disk) is never left open
+                conn.rollback()
 
     def _flush(self) -> None:
         """Write the completions kept in memory (the caller holds the lock)."""
