@@ -217,16 +217,22 @@ def pack(tokenizer, documents: list[tuple[str, bool]], seq_len: int, rng: random
     return torch.tensor(rows)
 
 
-def copy_drill(tokenizer, length: int, rng: random.Random) -> tuple[list[int], list[int]]:
+def drill_vocabulary(tokenizer) -> list[int]:
+    """The token ids copy drills draw from: every id but the special ones."""
+    special = set(tokenizer.all_special_ids)
+    return [i for i in range(len(tokenizer)) if i not in special]
+
+
+def copy_drill(tokenizer, length: int, rng: random.Random, vocab: list[int] | None = None) -> tuple[list[int], list[int]]:
     """One pretraining row of random token spans (6 to 40 tokens), each written twice, and its labels.
 
     Only a span's second writing is learned (the first is random, its labels are -100):
     the base learns to find what it has read before and go on copying it. A base that
     read only the miniatures' text never learned this (its loss on a repeated random
     span was no lower the second time); after a few hundred steps of drills it is.
+    `vocab` is the ids spans are drawn from (default: every id but the special ones).
     """
-    special = set(tokenizer.all_special_ids)
-    vocab = [i for i in range(len(tokenizer)) if i not in special]
+    vocab = vocab or drill_vocabulary(tokenizer)
     ids, labels = [tokenizer.bos_token_id], [-100]
     while len(ids) < length:
         span = [rng.choice(vocab) for _ in range(rng.randint(6, 40))]
@@ -283,6 +289,7 @@ def pretrain_base(
     seq_len = min(PRETRAIN_SEQ_LEN, config.max_position_embeddings)
     rows = pack(tokenizer, documents, seq_len, rng)  # (N, T)
     drills = round(batch_size * copy_share)
+    vocab = drill_vocabulary(tokenizer)
     optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=0.01, betas=(0.9, 0.95))
     model.train()
     started = time.perf_counter()
@@ -292,7 +299,7 @@ def pretrain_base(
         index = torch.tensor([rng.randrange(len(rows)) for _ in range(batch_size - drills)], dtype=torch.long)
         batch, labels = rows[index], rows[index]  # (B, T)
         if drills:
-            drill_ids, drill_labels = zip(*(copy_drill(tokenizer, seq_len, rng) for _ in range(drills)))
+            drill_ids, drill_labels = zip(*(copy_drill(tokenizer, seq_len, rng, vocab) for _ in range(drills)))
             batch = torch.cat([batch, torch.tensor(drill_ids)])
             labels = torch.cat([labels, torch.tensor(drill_labels)])
         with torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=bf16):
@@ -423,10 +430,10 @@ def build_demo(
         )
         report["base"].update(device=device, batch_size=pretrain_batch,
                               documents_per_task=documents_per_task, dictionary_entries=len(dictionary))
+        config = json.loads((base_dir / "config.json").read_text())  # the shape as saved, continued or fresh
+        report["base"].update(shape={k: config[k] for k in MODEL_SHAPE})
         if continue_base:
-            report["base"].update(shape=(earlier or {}).get("shape"), continued_from=earlier)
-        else:
-            report["base"].update(shape={**MODEL_SHAPE, **(shape or {})})
+            report["base"].update(continued_from=earlier)
         print(f"base: {json.dumps(report['base'])}", flush=True)
 
     for key in tasks or list(catalog.tasks):
