@@ -281,3 +281,23 @@ def test_closing_waits_for_the_file_to_write_the_completions_it_kept(tmp_path, m
     reader = Store(path)
     assert reader.get(row_id)["status"] == "complete" and reader.get(row_id)["output"] == "yes"
     reader.close()
+
+
+def test_a_commit_the_file_refuses_leaves_the_log_writable(tmp_path):
+    """SQLite refuses a commit (here a deferred constraint, as a full disk refuses one): the write fails and its
+    transaction is rolled back, so the next request's row is written instead of meeting a transaction left open."""
+    store = Store(tmp_path / "log.db")
+    conn = store.db.conn
+    conn.execute("pragma foreign_keys = on")
+    conn.execute("create table parent (id integer primary key)")
+    conn.execute("create table child (parent integer references parent(id) deferrable initially deferred)")
+    with pytest.raises(sqlite3.IntegrityError):
+        store._write(lambda: conn.execute("insert into child values (7)"))  # refused only at commit
+    assert not conn.in_transaction
+    assert conn.execute("select count(*) from child").fetchone()[0] == 0
+    row_id = begin(store)
+    store.finish(row_id, status="complete", tuned=done("yes"), base=done("no"))
+    store.close()
+    reader = Store(tmp_path / "log.db")
+    assert reader.get(row_id)["status"] == "complete" and reader.get(row_id)["output"] == "yes"
+    reader.close()
