@@ -291,15 +291,20 @@ def test_history_filters_searches_and_exports(page, app_server, catalog):
 
 
 def test_closing_the_page_cancels_its_run(browser, app_server, catalog):
-    context, page, _ = open_page(browser, app_server)
-    pick_adapter(page, catalog.tasks["glue_sst2"])
-    long_answers(page)
-    type_into(page, "#field-0 textarea", LONG_STORY)
-    before = len(rows(app_server.db))
-    page.click("#run")
-    page.wait_for_function("() => document.querySelector('#base-output textarea').value.length > 0")
-    context.close()  # the person closes the tab mid-answer
-    row = wait_for(lambda: [r for r in rows(app_server.db)[before:] if r["status"] != "incomplete"])[0]
+    for _attempt in range(3):
+        context, page, _ = open_page(browser, app_server)
+        pick_adapter(page, catalog.tasks["glue_sst2"])
+        long_answers(page)
+        type_into(page, "#field-0 textarea", LONG_STORY)
+        before = len(rows(app_server.db))
+        page.click("#run")
+        page.wait_for_function("() => document.querySelector('#base-output textarea').value.length > 0")
+        context.close()  # the person closes the tab mid-answer
+        row = wait_for(lambda: [r for r in rows(app_server.db)[before:] if r["status"] != "incomplete"])[0]
+        # Batched beside other rows, the seeded draw can differ in the last bits and end (eos) before the
+        # tab closed: then there was nothing to cancel, and the person tries again.
+        if not (row["status"] == "complete" and row["base_finish_reason"] == "eos"):
+            break
     assert row["status"] == "cancelled" and row["base_tokens_out"] < 512
     assert wait_for(lambda: app_server.health()["running"] == 0)
 
