@@ -449,6 +449,8 @@ def test_markup_in_prompts_and_answers_shows_as_text_everywhere(page, app_server
     page.locator("#history-table").get_by_role("gridcell").filter(has_text="magicoder").first.click()
     wait_text(page, "#history-record", f"#{answered}")
     shows_as_text(page, "#history-record", [HOSTILE[2]], dialogs)
+    page.wait_for_function("t => document.querySelector('#history-tuned textarea').value === t",
+                           arg=HOSTILE[0])  # the answers can fill in just after the record's heading
     assert [page.input_value(f"#history-{k} textarea") for k in ("tuned", "base")] == [HOSTILE[0], HOSTILE[5]]
 
     page.get_by_role("tab", name="Stats").click()
