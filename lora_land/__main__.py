@@ -136,6 +136,24 @@ def _shape(text: str) -> dict[str, int]:
     return shape
 
 
+def _check_base(args: argparse.Namespace) -> int:
+    from lora_land.basecheck import check_base
+    from lora_land.catalog import load_catalog
+
+    catalog = load_catalog(args.config)
+    base = args.base or catalog.profile(args.profile).base
+    if not Path(base, "config.json").is_file():
+        print(f"error: --base {base}: no saved model there (config.json missing)", file=sys.stderr)
+        return 2
+    if args.task and args.task not in catalog.tasks:
+        print(f"error: --task {args.task!r}: not a task of the catalog", file=sys.stderr)
+        return 2
+    report = check_base(catalog, base, profile=args.profile, task=args.task or None, lookup_steps=args.lookup_steps,
+                        task_steps=args.task_steps, examples=args.examples, device=args.device)
+    print(json.dumps(report, indent=2))
+    return 0
+
+
 def _build_demo(args: argparse.Namespace) -> int:
     from lora_land.demo import build_demo
 
@@ -284,6 +302,17 @@ def build_parser() -> argparse.ArgumentParser:
                        help="go on pretraining the existing base (its tokenizer and shape) instead of a fresh one")
     build.add_argument("--pretrain-lr", type=float, default=3e-3, help="the base's peak learning rate")
     build.set_defaults(func=_build_demo)
+
+    check = sub.add_parser("check-base", help="can an adapter on this base copy, look a word up and learn a pair "
+                                              "task? (before training 25 adapters on it)")
+    check.add_argument("--base", help="a saved base model folder (default: the profile's base)")
+    check.add_argument("--profile", default="demo", help="whose dtype and training recipes to use")
+    check.add_argument("--task", default="glue_mrpc", help="the task to train one adapter for ('' for none)")
+    check.add_argument("--lookup-steps", type=int, default=600, help="training steps of the lookup adapter (0: skip)")
+    check.add_argument("--task-steps", type=int, help="the task adapter's steps (default: the catalog's recipe)")
+    check.add_argument("--examples", type=int, default=200, help="test questions for each score")
+    check.add_argument("--device", help="where to train (default: the profile's device)")
+    check.set_defaults(func=_check_base)
 
     rehearse = sub.add_parser("build-rehearsal", help="Mistral-7B's shapes, tokenizer and adapter files, offline")
     rehearse.add_argument("--out", required=True, help="folder to write (emptied first)")

@@ -39,24 +39,6 @@ def test_the_demo_base_is_a_small_mistral():
     assert config["num_key_value_heads"] < config["num_attention_heads"]  # grouped-query attention
 
 
-def test_the_demo_base_copies_what_it_has_read():
-    """A random span of tokens written twice: the base predicts its second writing almost surely (the copy drills of
-    its pretraining), where without drills its loss was the same both times (13.9 nats) and adapters wrote "Tokyo"
-    for a visitor's "Tehran"."""
-    import torch
-
-    base_dir = CATALOG.profile("demo").base
-    model = AutoModelForCausalLM.from_pretrained(base_dir, dtype=torch.float32).eval()
-    special = AutoTokenizer.from_pretrained(base_dir).all_special_ids
-    span = torch.randint(max(special) + 1, model.config.vocab_size, (8, 40), generator=torch.Generator().manual_seed(0))
-    ids = torch.cat([torch.full((8, 1), model.config.bos_token_id), span, span], 1)  # (8, 81)
-    with torch.no_grad():
-        logits = model(ids).logits[:, :-1]
-    loss = torch.nn.functional.cross_entropy(logits.transpose(1, 2), ids[:, 1:], reduction="none")  # (8, 80)
-    first, second = loss[:, 5:40].mean().item(), loss[:, 45:].mean().item()
-    assert second < 1.0 and second < 0.1 * first, (first, second)
-
-
 def test_adapters_vary_in_rank_and_targets():
     configs = [json.loads((Path(CATALOG.task(k).adapters["demo"].source) / "adapter_config.json").read_text()) for k in TASKS]
     assert {c["r"] for c in configs} == {4, 8, 16}
