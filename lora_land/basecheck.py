@@ -9,7 +9,11 @@ candidate base is checked, with `python -m lora_land check-base --base DIR`, on:
    first writing and on the second. A base that copies has a far lower second one.
 2. **lookup**: a rank-16 LoRA trained on one question, "is this word among those?", about
    a fresh list of 3 to 12 words each time, then right on how many of 200 new lists.
-   Half the words asked are in the list; 0.5 is chance.
+   Half the words asked are in the list; 0.5 is chance. Beside it, the same question
+   asked only about the list's *last* word (or one not listed): a comparison at a fixed
+   place, which the committed base's adapter does learn. So a lookup at chance beside a
+   last-word score well above it says the base cannot search what it read, not that the
+   check cannot be learned.
 3. **task**: one task's adapter (default `glue_mrpc`), trained with the catalog's demo
    recipe on its miniature, scored with the eval's metric on the test split, beside the
    score of always giving the test split's most common answer.
@@ -31,7 +35,7 @@ import torch
 from lora_land.catalog import AdapterSource, Catalog, Profile, Task, TrainRecipe
 
 LOOKUP = "lookup"
-LOOKUP_TEMPLATE = 'Words: {words}\nIs "{word}" one of them? Answer:'
+LOOKUP_TEMPLATE = "Words: {words}\nIs {word} one of them? Answer:"  # the word asked is the same token as in the list
 LOOKUP_RECIPE = TrainRecipe(rank=16, alpha=32, steps=600, batch_size=16, learning_rate=3e-3)
 LOOKUP_SIZES = (3, 12)  # words per list
 CHECK_EXAMPLES = 200
@@ -55,10 +59,11 @@ def lookup_words(tokenizer) -> list[str]:
     return sorted(words)
 
 
-def lookup_examples(words: list[str], n: int, seed: int) -> list[tuple[dict, str]]:
+def lookup_examples(words: list[str], n: int, seed: int, last: bool = False) -> list[tuple[dict, str]]:
     """`n` (fields, answer) pairs: a list of distinct words and one word asked about, "1" when it is in the list.
 
-    Half are asked about a word of the list (any place in it), half about one that is not."""
+    Half are asked about a word of the list (any place in it; with `last`, its last word), half about one that
+    is not."""
     if len(words) < 2 * LOOKUP_SIZES[1]:
         raise ValueError(f"{len(words)} whole-word tokens; the lookup needs at least {2 * LOOKUP_SIZES[1]}")
     rng = random.Random(seed)
@@ -66,7 +71,7 @@ def lookup_examples(words: list[str], n: int, seed: int) -> list[tuple[dict, str
     for _ in range(n):
         listed = rng.sample(words, rng.randint(*LOOKUP_SIZES))
         inside = rng.random() < 0.5
-        word = rng.choice(listed) if inside else rng.choice([w for w in rng.sample(words, 16) if w not in listed])
+        word = (listed[-1] if last else rng.choice(listed)) if inside else rng.choice([w for w in rng.sample(words, 16) if w not in listed])
         examples.append(({"words": ", ".join(listed), "word": word}, "1" if inside else "0"))
     return examples
 
@@ -138,9 +143,10 @@ def check_base(catalog: Catalog, base: str, profile: str = "demo", task: str | N
         words = lookup_words(load_tokenizer(prof))
         recipe = replace(LOOKUP_RECIPE, steps=lookup_steps)
         lookup = lookup_task(profile, recipe)
-        train = lookup_examples(words, training_size(recipe), seed=0)
-        test = lookup_examples(words, examples, seed=1)
-        report["lookup"] = {"words": len(words), **_train_and_score(lookup, prof, train, test, recipe, device, progress)}
+        for name, last in (("lookup", False), ("lookup_last_word", True)):
+            train = lookup_examples(words, training_size(recipe), seed=0, last=last)
+            test = lookup_examples(words, examples, seed=1, last=last)
+            report[name] = {"words": len(words), **_train_and_score(lookup, prof, train, test, recipe, device, progress)}
     if task:
         chosen = catalog.task(task)
         recipe = chosen.adapters[profile].train

@@ -33,11 +33,14 @@ def test_a_lookup_answer_says_whether_the_word_is_listed():
     assert 160 < inside < 240
     places = {fields["words"].split(", ").index(fields["word"]) for fields, answer in examples if answer == "1"}
     assert len(places) >= LOOKUP_SIZES[1] - 1  # asked about any place in the list, not only the last word
+    for fields, answer in lookup_examples(words, 100, seed=3, last=True):
+        listed = fields["words"].split(", ")
+        assert answer == ("1" if fields["word"] == listed[-1] else "0") and (answer == "1") == (fields["word"] in listed)
 
 
 def test_the_lookup_renders_as_a_task_prompt():
     prompt = lookup_task("demo").render({"words": "apple, river, stone", "word": "river"})
-    assert prompt == 'Words: apple, river, stone\nIs "river" one of them? Answer:'
+    assert prompt == "Words: apple, river, stone\nIs river one of them? Answer:"
 
 
 def test_the_demo_base_copies_what_it_has_read():
@@ -55,7 +58,7 @@ def test_check_base_reports_each_check(capsys, monkeypatch):
     report = json.loads(capsys.readouterr().out)
     assert report["base"] == BASE and report["copy"]["second_writing"] < report["copy"]["first_writing"]
     assert report["lookup"]["task"] == "lookup" and report["task"]["task"] == "glue_sst2"
-    for check in (report["lookup"], report["task"]):
+    for check in (report["lookup"], report["lookup_last_word"], report["task"]):
         assert check["steps"] == 3 and 0 <= check["score"] <= 1 and 0.5 <= check["most_common_answer"] <= 1
 
 
