@@ -71,7 +71,10 @@ def lookup_examples(words: list[str], n: int, seed: int, last: bool = False) -> 
     for _ in range(n):
         listed = rng.sample(words, rng.randint(*LOOKUP_SIZES))
         inside = rng.random() < 0.5
-        word = (listed[-1] if last else rng.choice(listed)) if inside else rng.choice([w for w in rng.sample(words, 16) if w not in listed])
+        if inside:
+            word = listed[-1] if last else rng.choice(listed)
+        else:  # 16 draws hold at least 4 words off a list of at most 12
+            word = rng.choice([w for w in rng.sample(words, 16) if w not in listed])
         examples.append(({"words": ", ".join(listed), "word": word}, "1" if inside else "0"))
     return examples
 
@@ -92,11 +95,9 @@ def copy_losses(model, spans: int = 8, length: int = 40, seed: int = 0) -> tuple
     return loss[:, 5:length].mean().item(), loss[:, length + 5:].mean().item()
 
 
-def _score(model, tokenizer, task: Task, pairs: list[tuple[dict, str]]) -> float:
-    from lora_land.evaluate import generate
+def _mean_score(task: Task, outputs: list[str], pairs: list[tuple[dict, str]]) -> float:
     from lora_land.metrics import score
 
-    outputs = generate(model, tokenizer, [task.render(fields) for fields, _ in pairs], task.max_new_tokens)
     return sum(score(task.metric, out, target) for out, (_, target) in zip(outputs, pairs)) / len(pairs)
 
 
@@ -105,6 +106,7 @@ def _train_and_score(task: Task, profile: Profile, examples, test, recipe: Train
     """Train `task`'s adapter on `examples` into a temporary folder; its training losses and score on `test`."""
     from peft import PeftModel
 
+    from lora_land.evaluate import generate
     from lora_land.loading import load_base_model, load_tokenizer
     from lora_land.train import train_adapter
 
@@ -114,13 +116,11 @@ def _train_and_score(task: Task, profile: Profile, examples, test, recipe: Train
         tokenizer = load_tokenizer(profile)
         tokenizer.padding_side = "left"
         model = PeftModel.from_pretrained(load_base_model(profile, device=device), out).eval()
-        tuned = _score(model, tokenizer, task, test)
+        outputs = generate(model, tokenizer, [task.render(fields) for fields, _ in test], task.max_new_tokens)
     majority = Counter(target for _, target in test).most_common(1)[0][0]
-    from lora_land.metrics import score
-
     return {"task": task.key, "steps": recipe.steps, "first_loss": round(trained["first_loss"], 4),
-            "final_loss": round(trained["final_loss"], 4), "score": round(tuned, 3),
-            "most_common_answer": round(sum(score(task.metric, majority, t) for _, t in test) / len(test), 3),
+            "final_loss": round(trained["final_loss"], 4), "score": round(_mean_score(task, outputs, test), 3),
+            "most_common_answer": round(_mean_score(task, [majority] * len(test), test), 3),
             "seconds": round(trained["seconds"])}
 
 
@@ -146,7 +146,8 @@ def check_base(catalog: Catalog, base: str, profile: str = "demo", task: str | N
         for name, last in (("lookup", False), ("lookup_last_word", True)):
             train = lookup_examples(words, training_size(recipe), seed=0, last=last)
             test = lookup_examples(words, examples, seed=1, last=last)
-            report[name] = {"words": len(words), **_train_and_score(lookup, prof, train, test, recipe, device, progress)}
+            trained = _train_and_score(lookup, prof, train, test, recipe, device, progress)
+            report[name] = {"words": len(words), **trained}
     if task:
         chosen = catalog.task(task)
         recipe = chosen.adapters[profile].train

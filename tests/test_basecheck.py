@@ -3,6 +3,8 @@
 import json
 from pathlib import Path
 
+import pytest
+
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from lora_land.__main__ import main
@@ -36,6 +38,11 @@ def test_a_lookup_answer_says_whether_the_word_is_listed():
     for fields, answer in lookup_examples(words, 100, seed=3, last=True):
         listed = fields["words"].split(", ")
         assert answer == ("1" if fields["word"] == listed[-1] else "0") and (answer == "1") == (fields["word"] in listed)
+
+
+def test_a_vocabulary_too_small_for_the_lookup_is_refused():
+    with pytest.raises(ValueError, match="the lookup needs at least 24"):
+        lookup_examples([f"w{i}" for i in range(23)], 10, seed=0)
 
 
 def test_the_lookup_renders_as_a_task_prompt():
