@@ -79,14 +79,17 @@ def lookup_examples(words: list[str], n: int, seed: int, last: bool = False) -> 
     return examples
 
 
-def copy_losses(model, spans: int = 8, length: int = 40, seed: int = 0) -> tuple[float, float]:
+def copy_losses(model, special_ids=(), spans: int = 8, length: int = 40, seed: int = 0) -> tuple[float, float]:
     """Mean loss (nats per token) on the first and the second writing of random token spans written twice.
 
-    The first few tokens of each writing are left out: the first writing's start has no
-    context, and the second's first token cannot be known to begin a copy."""
-    vocab = model.config.vocab_size
-    low = 4  # past the special tokens (<unk>, <s>, </s>, <pad> in the demo's vocabulary)
-    span = torch.randint(low, vocab, (spans, length), generator=torch.Generator().manual_seed(seed))  # (S, L)
+    The spans are drawn from every token but `special_ids` (the tokenizer's BOS, EOS, padding...). The first few
+    tokens of each writing are left out: the first writing's start has no context, and the second's first token
+    cannot be known to begin a copy."""
+    ordinary = torch.ones(model.config.vocab_size, dtype=torch.bool)
+    ordinary[list(special_ids)] = False
+    choices = ordinary.nonzero().squeeze(1)
+    draws = torch.randint(len(choices), (spans, length), generator=torch.Generator().manual_seed(seed))
+    span = choices[draws]  # (S, L)
     ids = torch.cat([torch.full((spans, 1), model.config.bos_token_id), span, span], 1)  # (S, 2L + 1)
     device = next(model.parameters()).device
     with torch.no_grad():
@@ -135,7 +138,7 @@ def check_base(catalog: Catalog, base: str, profile: str = "demo", task: str | N
     prof = replace(catalog.profile(profile), base=str(base))
     report: dict = {"base": str(base)}
     model = load_base_model(prof, device=device)
-    first, second = copy_losses(model)
+    first, second = copy_losses(model, load_tokenizer(prof).all_special_ids)
     report["copy"] = {"first_writing": round(first, 3), "second_writing": round(second, 3)}
     del model
 

@@ -54,7 +54,8 @@ def test_the_demo_base_copies_what_it_has_read():
     """A random span of tokens written twice: the base predicts its second writing almost surely (the copy drills of
     its pretraining), where without drills its loss was the same both times (13.9 nats) and adapters wrote "Tokyo"
     for a visitor's "Tehran"."""
-    first, second = copy_losses(AutoModelForCausalLM.from_pretrained(BASE).eval())
+    special = AutoTokenizer.from_pretrained(BASE).all_special_ids
+    first, second = copy_losses(AutoModelForCausalLM.from_pretrained(BASE).eval(), special)
     assert second < 1.0 and second < 0.1 * first, (first, second)
 
 
@@ -67,6 +68,13 @@ def test_check_base_reports_each_check(capsys, monkeypatch):
     assert report["lookup"]["task"] == "lookup" and report["task"]["task"] == "glue_sst2"
     for check in (report["lookup"], report["lookup_last_word"], report["task"]):
         assert check["steps"] == 3 and 0 <= check["score"] <= 1 and 0.5 <= check["most_common_answer"] <= 1
+
+
+def test_check_base_with_no_task_and_no_lookup_only_checks_copying(capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    assert main(["check-base", "--task", "", "--lookup-steps", "0"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert set(report) == {"base", "copy"}
 
 
 def test_check_base_refuses_a_folder_without_a_model_and_an_unknown_task(tmp_path, capsys, monkeypatch):
