@@ -449,7 +449,11 @@ def build_demo(
     if not tasks:
         refresh_examples(catalog.path)
         catalog = load_catalog(catalog.path)
-    results = evaluate(catalog, profile, n=eval_examples or TEST_EXAMPLES, progress=progress, device=device)
+    # A new or further-pretrained base with only some adapters retrained: the others were trained on another
+    # base (of another shape, perhaps), so only the new ones are evaluated.
+    evaluated = tasks if tasks and not skip_base else None
+    results = evaluate(catalog, profile, tasks=evaluated, n=eval_examples or TEST_EXAMPLES, progress=progress,
+                       device=device)
     written = write_reports(results, root / "docs" / "eval", profile)
     report["eval"] = {k: os.path.relpath(v, root) if isinstance(v, str) else v for k, v in written.items()}
     elapsed = time.perf_counter() - started

@@ -69,6 +69,39 @@ def test_the_chips_and_the_evaluation_come_from_the_new_build(built):
     assert (root / "docs" / "eval" / "demo.md").read_text().count("\n") == len(catalog.tasks) + 3
 
 
+def test_the_gpu_build_script_builds_a_new_shape_checks_it_and_packs_it(built, tmp_path):
+    """`scripts/gpu-build-demo` as a lent GPU runs it (DEVICE=cpu here): a base of another shape with one adapter,
+    evaluated alone (the other 24 were trained on the old base), checked by check-base, packed for the trip back."""
+    import os
+    import subprocess
+    import sys
+    import tarfile
+
+    root, _ = built
+    repo, out = tmp_path / "repo", tmp_path / "out"
+    shutil.copytree(root, repo, ignore=shutil.ignore_patterns("wordnet"))
+    shutil.copytree(ROOT / "lora_land", repo / "lora_land", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "scripts", repo / "scripts")
+    out.mkdir()
+    wider = {**TOY, "hidden_size": 48, "intermediate_size": 96}
+    shape = ",".join(f"{k}={v}" for k, v in wider.items())
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}", "OUT": str(out),
+           "DEVICE": "cpu", "CHECK_BASE": "1", "CHECK_BASE_ARGS": "--lookup-steps 1 --task-steps 1 --examples 2"}
+    done = subprocess.run(["scripts/gpu-build-demo", "--shape", shape, "--pretrain-steps", "1", "--pretrain-batch",
+                           "2", "--documents-per-task", "3", "--step-scale", "0.001", "--tasks", "glue_mrpc",
+                           "--eval-examples", "1"], cwd=repo, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    check = json.loads((out / "check-base.json").read_text())
+    assert set(check) == {"base", "copy", "lookup", "lookup_last_word", "task"} and check["task"]["task"] == "glue_mrpc"
+    assert (repo / "docs" / "eval" / "demo.md").read_text().count("\n") == 1 + 3  # glue_mrpc's row alone
+    packed = b"".join(part.read_bytes() for part in sorted(out.glob("demo.tar.part-*")))
+    (tmp_path / "demo.tar").write_bytes(packed)
+    with tarfile.open(tmp_path / "demo.tar") as tar:
+        config = json.load(tar.extractfile("models/demo/base/config.json"))
+        assert "adapters.yaml" in tar.getnames() and "docs/eval/demo.md" in tar.getnames()
+    assert {k: config[k] for k in wider} == wider
+
+
 def test_the_shape_option_names_what_it_takes():
     parser = build_parser()
     args = parser.parse_args(["build-demo", "--device", "cuda", "--shape", "hidden_size=256,num_hidden_layers=6",
