@@ -118,7 +118,7 @@ def _eval(args: argparse.Namespace) -> int:
         f"mean {written['mean_base']:.3f} -> {written['mean_finetuned']:.3f}; on the probe sets "
         f"{written['probe_mean_base']:.3f} -> {written['probe_mean_finetuned']:.3f}, "
         f"{written['probe_adapters_ahead']} adapters ahead. "
-        f"Wrote {written['csv']}, {written['markdown']}, {written['chart']}"
+        f"Wrote {written['csv']}, {written['markdown']}, {written['chart']}, {written['probe_answers']}"
     )
     return 0
 

@@ -38,6 +38,8 @@ class TaskResult:
     probe_base: float = math.nan  # on the hand-written probe set; nan when the task has none
     probe_finetuned: float = math.nan
     probes: int = 0
+    # each probe's input, expected answer and both answers with their scores (not a column of the CSV)
+    probe_answers: tuple[dict, ...] = ()
 
     @property
     def lift(self) -> float:
@@ -120,27 +122,37 @@ def evaluate(
     selected = [catalog.task(k) for k in (tasks or list(catalog.tasks))]
     model, tokenizer = load_peft(catalog, profile, selected, device=device)
 
-    def scores(task: Task, pairs: list[tuple[dict, str]]) -> tuple[float, float]:
-        """Mean score of the base and of the task's adapter (nan without one) on (fields, target) pairs."""
+    def answers(task: Task, pairs: list[tuple[dict, str]]) -> list[dict]:
+        """The base's and the task's adapter's (None without one) answer to each (fields, target) pair, scored."""
         if not pairs:
-            return math.nan, math.nan
+            return []
         prompts = [task.render(fields) for fields, _ in pairs]
-        mean = lambda outs: sum(score(task.metric, o, t) for o, (_, t) in zip(outs, pairs)) / len(pairs)  # noqa: E731
         with model.disable_adapter():
-            base = mean(generate(model, tokenizer, prompts, task.max_new_tokens))
-        if not task.adapters[profile].source:
-            return base, math.nan
-        model.set_adapter(task.key)
-        return base, mean(generate(model, tokenizer, prompts, task.max_new_tokens))
+            base = generate(model, tokenizer, prompts, task.max_new_tokens)
+        tuned = [None] * len(pairs)
+        if task.adapters[profile].source:
+            model.set_adapter(task.key)
+            tuned = generate(model, tokenizer, prompts, task.max_new_tokens)
+        return [{"task": task.key, "fields": fields, "expected": target,
+                 "base": b, "base_score": score(task.metric, b, target),
+                 "finetuned": t, "finetuned_score": None if t is None else score(task.metric, t, target)}
+                for (fields, target), b, t in zip(pairs, base, tuned)]
+
+    def means(rows: list[dict]) -> tuple[float, float]:
+        """Mean score of the base and of the adapter (nan without one, or without rows)."""
+        def mean(key: str) -> float:
+            return sum(r[key] for r in rows) / len(rows) if rows and rows[0][key] is not None else math.nan
+
+        return mean("base_score"), mean("finetuned_score")
 
     results = []
     for task in tqdm(selected, desc="evaluate", disable=not progress):
         examples = [(e.fields, e.target) for e in make_split(task.key, "test", n, seed=seed)]
         probes = read_probes(catalog.path.parent, task)
-        base, tuned = scores(task, examples)
-        probe_base, probe_tuned = scores(task, probes)
+        base, tuned = means(answers(task, examples))
+        probed = answers(task, probes)
         results.append(TaskResult(task.key, task.category, task.metric, base, tuned, len(examples),
-                                  probe_base, probe_tuned, len(probes)))
+                                  *means(probed), len(probes), tuple(probed)))
     return results
 
 
@@ -193,15 +205,23 @@ def chart(results: list[TaskResult], path: Path, title: str) -> None:
 
 
 def write_reports(results: list[TaskResult], out_dir: Path, profile: str) -> dict:
-    """<profile>.csv, <profile>.md and <profile>.png under out_dir; returns their paths and the means."""
+    """<profile>.csv, <profile>.md, <profile>.png and <profile>-probes.jsonl (every probe's answers) under out_dir;
+    returns their paths and the means."""
     out_dir.mkdir(parents=True, exist_ok=True)
     csv_path, md_path, png_path = (out_dir / f"{profile}.{ext}" for ext in ("csv", "md", "png"))
+    probes_path = out_dir / f"{profile}-probes.jsonl"
+    columns = [name for name in asdict(results[0]) if name != "probe_answers"]
     with csv_path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=[*asdict(results[0]).keys(), "lift"])
+        writer = csv.DictWriter(f, fieldnames=[*columns, "lift"])
         writer.writeheader()
         for r in results:
-            writer.writerow({**asdict(r), "base": f"{r.base:.4f}", "finetuned": f"{r.finetuned:.4f}", "lift": f"{r.lift:.4f}",
+            writer.writerow({**{k: getattr(r, k) for k in columns}, "base": f"{r.base:.4f}",
+                             "finetuned": f"{r.finetuned:.4f}", "lift": f"{r.lift:.4f}",
                              "probe_base": f"{r.probe_base:.4f}", "probe_finetuned": f"{r.probe_finetuned:.4f}"})
+    with probes_path.open("w", encoding="utf-8") as f:
+        for r in results:
+            for answer in r.probe_answers:
+                f.write(json.dumps(answer, ensure_ascii=False) + "\n")
     md_path.write_text(table(results) + "\n", encoding="utf-8")
     chart(results, png_path, f"LoRA Land {profile}: base vs fine-tuned, per task")
     scored = [r for r in results if r.finetuned == r.finetuned]
@@ -213,6 +233,7 @@ def write_reports(results: list[TaskResult], out_dir: Path, profile: str) -> dic
         "csv": str(csv_path),
         "markdown": str(md_path),
         "chart": str(png_path),
+        "probe_answers": str(probes_path),
         "mean_base": sum(r.base for r in scored) / len(scored),
         "mean_finetuned": sum(r.finetuned for r in scored) / len(scored),
         "adapters_ahead": sum(r.finetuned > r.base for r in scored),
